@@ -1,0 +1,1 @@
+//! Deterministic rules: evidence → one category.

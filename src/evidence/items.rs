@@ -1,0 +1,1 @@
+//! The citable index over evidence.

@@ -1,0 +1,11 @@
+//! rollout-doctor: makes failed Argo Rollouts explain (and repair) themselves.
+//!
+//! Data flows one way: [`source`] (snapshot or cluster) → [`evidence`] (one model) →
+//! [`analysis`] (pure: spec diff, log templates, rules) → [`diagnosis`] → sinks.
+
+pub mod analysis;
+pub mod diagnosis;
+pub mod evidence;
+pub mod model;
+pub mod redact;
+pub mod source;

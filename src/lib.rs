@@ -4,8 +4,10 @@
 //! [`analysis`] (pure: spec diff, log templates, rules) → [`diagnosis`] → sinks.
 
 pub mod analysis;
+pub mod cli;
 pub mod diagnosis;
 pub mod evidence;
 pub mod model;
+pub mod pipeline;
 pub mod redact;
 pub mod source;

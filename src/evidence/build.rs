@@ -9,6 +9,15 @@ pub struct EvidenceConfig {
     pub logs: crate::analysis::logs::LogConfig,
 }
 
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        EvidenceConfig {
+            token_budget: 4000,
+            logs: Default::default(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
     #[error("the snapshot holds no Rollout")]

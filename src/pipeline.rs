@@ -1,13 +1,15 @@
 //! The offline pipeline: snapshot → evidence → rules → diagnosis.
 
-use crate::diagnosis::Diagnosis;
-use crate::evidence::{EvidenceConfig, SelectError};
-use crate::source::SnapshotError;
+use crate::analysis::rules;
+use crate::diagnosis::{self, Diagnosis};
+use crate::evidence::{Evidence, EvidenceConfig, SelectError, build_evidence, select_rollout};
+use crate::redact::Redactor;
+use crate::source::{Snapshot, SnapshotError};
 use std::path::Path;
 
 #[derive(Debug, Clone, Default)]
 pub struct DiagnoseOptions {
-    /// Which Rollout, when the snapshot holds several.
+    /// Which Rollout, when the snapshot holds several (`name` or `namespace/name`).
     pub rollout: Option<String>,
     pub evidence: EvidenceConfig,
 }
@@ -20,6 +22,35 @@ pub enum DiagnoseError {
     Select(#[from] SelectError),
 }
 
-pub fn diagnose_snapshot(_dir: &Path, _opts: &DiagnoseOptions) -> Result<Diagnosis, DiagnoseError> {
-    unimplemented!("wired by the pipeline work")
+/// What one run of the pipeline produced: the diagnosis, the evidence it rests on, and
+/// warnings about input that was skipped.
+pub struct Report {
+    pub diagnosis: Diagnosis,
+    pub evidence: Evidence,
+    pub warnings: Vec<String>,
+}
+
+pub fn diagnose_snapshot(dir: &Path, opts: &DiagnoseOptions) -> Result<Diagnosis, DiagnoseError> {
+    Ok(run_snapshot(dir, opts, &Redactor::default())?.diagnosis)
+}
+
+pub fn run_snapshot(
+    dir: &Path,
+    opts: &DiagnoseOptions,
+    redactor: &Redactor,
+) -> Result<Report, DiagnoseError> {
+    let snapshot = Snapshot::load(dir)?;
+    let ro = select_rollout(&snapshot.objects, opts.rollout.as_deref())?;
+    let evidence = build_evidence(ro, &snapshot.objects, &snapshot, redactor, &opts.evidence);
+    let diagnosis = diagnose(&evidence);
+    Ok(Report {
+        diagnosis,
+        evidence,
+        warnings: snapshot.objects.warnings.clone(),
+    })
+}
+
+/// Pure: evidence in, diagnosis out. The live agent calls this too.
+pub fn diagnose(evidence: &Evidence) -> Diagnosis {
+    diagnosis::from_rules(evidence, rules::classify(evidence))
 }

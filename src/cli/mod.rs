@@ -1,11 +1,16 @@
 //! Command-line interface. `main` only parses and dispatches here.
 
+pub mod diagnose;
 pub mod logs;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rollout-doctor", version, about = "Explains why an Argo Rollout failed")]
+#[command(
+    name = "rollout-doctor",
+    version,
+    about = "Explains why an Argo Rollout failed"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -13,6 +18,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Diagnoses a failed Rollout from a snapshot directory.
+    Diagnose {
+        #[command(flatten)]
+        snapshot: diagnose::SnapshotArgs,
+        #[arg(long, value_enum, default_value = "text")]
+        output: diagnose::Output,
+    },
+    /// Prints the evidence a diagnosis rests on, fitted to the token budget, as JSON.
+    Evidence {
+        #[command(flatten)]
+        snapshot: diagnose::SnapshotArgs,
+    },
     /// Log tooling: template mining and canary-vs-stable comparison.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
@@ -21,6 +38,8 @@ pub enum Command {
 /// Runs the command; the returned code is the process exit status.
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
+        Command::Diagnose { snapshot, output } => diagnose::diagnose(snapshot, output),
+        Command::Evidence { snapshot } => diagnose::evidence(snapshot),
         Command::Logs(cmd) => logs::run(cmd),
     }
 }

@@ -68,7 +68,9 @@ impl Category {
             Category::ProbeFailure => "the canary's probes fail while it runs",
             Category::Unschedulable => "canary pods cannot be created or scheduled",
             Category::MetricRegression => "analysis measured a real regression in the canary",
-            Category::DependencyFailure => "the canary cannot reach a dependency the stable reaches",
+            Category::DependencyFailure => {
+                "the canary cannot reach a dependency the stable reaches"
+            }
             Category::AnalysisError => "the analysis itself could not measure",
             Category::ProgressDeadline => "the rollout exceeded its progress deadline",
             Category::ManualAbort => "an operator aborted the rollout",

@@ -1,7 +1,11 @@
 //! The diagnosis: one category of the closed taxonomy, the evidence that supports it and a
 //! structured remediation. Its JSON form is a public contract (`schema_version`).
 
+mod assemble;
 mod category;
+pub mod render;
+
+pub use assemble::{describe, from_rules};
 
 pub use category::Category;
 

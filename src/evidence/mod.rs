@@ -1,9 +1,11 @@
 //! Evidence: one serializable model of everything known about a Rollout's incident.
 
-mod build;
 pub mod budget;
+mod build;
+mod facts;
 mod items;
 mod model;
+mod resolve;
 
-pub use build::{EvidenceConfig, build_evidence, select_rollout, SelectError};
+pub use build::{EvidenceConfig, SelectError, build_evidence, select_rollout};
 pub use model::*;

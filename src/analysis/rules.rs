@@ -1,1 +1,0 @@
-//! Deterministic rules: evidence → one category.

@@ -1,0 +1,177 @@
+//! Human renderings of a diagnosis: a terminal text (cause first, then evidence) and
+//! Markdown (tickets, pull requests, chat).
+
+use super::{Diagnosis, EvidenceItem, EvidenceSource};
+use std::fmt::Write;
+
+fn source_name(s: EvidenceSource) -> &'static str {
+    match s {
+        EvidenceSource::Rollout => "rollout",
+        EvidenceSource::Analysis => "analysis",
+        EvidenceSource::Pod => "pod",
+        EvidenceSource::Event => "event",
+        EvidenceSource::Log => "log",
+        EvidenceSource::Spec => "spec",
+    }
+}
+
+/// Long lines are cut for terminals; the JSON output keeps them whole.
+fn clip(s: &str, max: usize) -> String {
+    let one_line = s.replace('\n', " ⏎ ");
+    match one_line.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
+    }
+}
+
+fn context_line(d: &Diagnosis) -> String {
+    let i = &d.incident;
+    let mut parts = vec![
+        format!("{:?}", i.phase),
+        format!("{:?}", i.strategy).to_lowercase(),
+    ];
+    if let Some(r) = &i.revision {
+        parts.push(format!("revision {r}"));
+    }
+    if let Some(idx) = i.step_index {
+        parts.push(match &i.current_step {
+            Some(s) => format!("step {idx} ({s})"),
+            None => format!("step {idx}"),
+        });
+    }
+    parts.join(" · ")
+}
+
+fn images_line(d: &Diagnosis) -> Option<String> {
+    let i = &d.incident;
+    (!i.canary_image.is_empty() || !i.stable_image.is_empty()).then(|| {
+        let join = |v: &[String]| {
+            if v.is_empty() {
+                "?".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        if i.canary_image == i.stable_image {
+            join(&i.canary_image)
+        } else {
+            format!(
+                "stable {} → canary {}",
+                join(&i.stable_image),
+                join(&i.canary_image)
+            )
+        }
+    })
+}
+
+pub fn text(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} (confidence {:.2})",
+        d.rollout, d.category, d.confidence
+    );
+    let _ = writeln!(out, "{}", d.summary);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  rollout   {}", context_line(d));
+    if let Some(images) = images_line(d) {
+        let _ = writeln!(out, "  images    {images}");
+    }
+    if let Some(m) = &d.incident.message {
+        let _ = writeln!(out, "  message   {}", clip(m, 160));
+    }
+    let _ = writeln!(
+        out,
+        "  fix       {}: {}",
+        d.remediation.action.name(),
+        d.remediation.description
+    );
+    if !d.evidence.is_empty() {
+        let _ = writeln!(out, "\nEvidence");
+        for e in &d.evidence {
+            let _ = writeln!(
+                out,
+                "  [{:<8}] {}",
+                source_name(e.source),
+                clip(&e.ref_, 110)
+            );
+            let _ = writeln!(out, "             {}", clip(&e.text, 200));
+        }
+    }
+    footer(&mut out, d, "");
+    out
+}
+
+fn footer(out: &mut String, d: &Diagnosis, bullet: &str) {
+    if !d.alternatives.is_empty() {
+        let alts: Vec<String> = d
+            .alternatives
+            .iter()
+            .map(|a| format!("{} {:.2}", a.category, a.confidence))
+            .collect();
+        let _ = writeln!(out, "\n{bullet}Also considered: {}", alts.join(", "));
+    }
+    if !d.gaps.is_empty() {
+        let _ = writeln!(out, "\n{bullet}Not available ({}):", d.gaps.len());
+        for g in d.gaps.iter().take(8) {
+            let _ = writeln!(out, "  - {} {}: {}", g.source, g.ref_, g.reason);
+        }
+        if d.gaps.len() > 8 {
+            let _ = writeln!(out, "  - … and {} more", d.gaps.len() - 8);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{bullet}engine {:?}, rule {}",
+        d.engine,
+        d.rule.as_deref().unwrap_or("-")
+    );
+}
+
+pub fn markdown(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### `{}`: **{}** (confidence {:.2})\n",
+        d.rollout, d.category, d.confidence
+    );
+    let _ = writeln!(out, "{}\n", d.summary);
+    let _ = writeln!(out, "- **Rollout:** {}", context_line(d));
+    if let Some(images) = images_line(d) {
+        let _ = writeln!(out, "- **Images:** {images}");
+    }
+    let _ = writeln!(
+        out,
+        "- **Suggested fix** (`{}`): {}\n",
+        d.remediation.action.name(),
+        d.remediation.description
+    );
+    if !d.evidence.is_empty() {
+        let _ = writeln!(out, "#### Evidence\n");
+        for e in &d.evidence {
+            evidence_md(&mut out, e);
+        }
+    }
+    footer(&mut out, d, "");
+    out
+}
+
+fn evidence_md(out: &mut String, e: &EvidenceItem) {
+    let _ = writeln!(
+        out,
+        "- **{}** · {}",
+        source_name(e.source),
+        e.ref_.replace('`', "'")
+    );
+    // Fenced so that log text can never become Markdown (links, mentions, HTML).
+    let fence = if e.text.contains("```") {
+        "~~~~"
+    } else {
+        "```"
+    };
+    let _ = writeln!(
+        out,
+        "  {fence}\n  {}\n  {fence}",
+        e.text.replace('\n', "\n  ")
+    );
+}

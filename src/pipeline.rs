@@ -3,6 +3,7 @@
 use crate::analysis::rules;
 use crate::diagnosis::{self, Diagnosis};
 use crate::evidence::{Evidence, EvidenceConfig, SelectError, build_evidence, select_rollout};
+use crate::model::Rollout;
 use crate::redact::Redactor;
 use crate::source::{Snapshot, SnapshotError};
 use std::path::Path;
@@ -41,13 +42,30 @@ pub fn run_snapshot(
 ) -> Result<Report, DiagnoseError> {
     let snapshot = Snapshot::load(dir)?;
     let ro = select_rollout(&snapshot.objects, opts.rollout.as_deref())?;
-    let evidence = build_evidence(ro, &snapshot.objects, &snapshot, redactor, &opts.evidence);
-    let diagnosis = diagnose(&evidence);
-    Ok(Report {
-        diagnosis,
+    Ok(report(&snapshot, ro, redactor, opts))
+}
+
+/// Every Rollout in the snapshot, in file order.
+pub fn run_snapshot_all(
+    dir: &Path,
+    opts: &DiagnoseOptions,
+    redactor: &Redactor,
+) -> Result<Vec<Report>, DiagnoseError> {
+    let snapshot = Snapshot::load(dir)?;
+    if snapshot.objects.rollouts.is_empty() {
+        return Err(SelectError::NoRollout.into());
+    }
+    let all = &snapshot.objects.rollouts;
+    Ok(all.iter().map(|ro| report(&snapshot, ro, redactor, opts)).collect())
+}
+
+fn report(snapshot: &Snapshot, ro: &Rollout, redactor: &Redactor, opts: &DiagnoseOptions) -> Report {
+    let evidence = build_evidence(ro, &snapshot.objects, snapshot, redactor, &opts.evidence);
+    Report {
+        diagnosis: diagnose(&evidence),
         evidence,
         warnings: snapshot.objects.warnings.clone(),
-    })
+    }
 }
 
 /// Pure: evidence in, diagnosis out. The live agent calls this too.

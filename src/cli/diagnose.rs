@@ -2,7 +2,7 @@
 
 use crate::diagnosis::render;
 use crate::evidence::budget;
-use crate::pipeline::{DiagnoseOptions, run_snapshot};
+use crate::pipeline::{DiagnoseOptions, run_snapshot, run_snapshot_all};
 use crate::redact::Redactor;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -38,16 +38,25 @@ impl SnapshotArgs {
     }
 }
 
-pub fn diagnose(args: SnapshotArgs, output: Output) -> anyhow::Result<ExitCode> {
-    let report = run_snapshot(&args.snapshot, &args.options(), &Redactor::default())?;
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
+/// `all`: every Rollout in the snapshot; JSON output is then an array.
+pub fn diagnose(args: SnapshotArgs, output: Output, all: bool) -> anyhow::Result<ExitCode> {
+    let redactor = Redactor::default();
+    let reports = if all {
+        run_snapshot_all(&args.snapshot, &args.options(), &redactor)?
+    } else {
+        vec![run_snapshot(&args.snapshot, &args.options(), &redactor)?]
+    };
+    if let Some(first) = reports.first() {
+        for w in &first.warnings {
+            eprintln!("warning: {w}");
+        }
     }
-    let d = &report.diagnosis;
+    let diagnoses: Vec<_> = reports.into_iter().map(|r| r.diagnosis).collect();
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(d)?),
-        Output::Text => print!("{}", render::text(d)),
-        Output::Markdown => print!("{}", render::markdown(d)),
+        Output::Json if all => println!("{}", serde_json::to_string_pretty(&diagnoses)?),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&diagnoses[0])?),
+        Output::Text => print!("{}", diagnoses.iter().map(render::text).collect::<Vec<_>>().join("\n")),
+        Output::Markdown => print!("{}", diagnoses.iter().map(render::markdown).collect::<Vec<_>>().join("\n---\n\n")),
     }
     Ok(ExitCode::SUCCESS)
 }

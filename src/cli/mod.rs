@@ -24,6 +24,9 @@ pub enum Command {
         snapshot: diagnose::SnapshotArgs,
         #[arg(long, value_enum, default_value = "text")]
         output: diagnose::Output,
+        /// Diagnose every Rollout in the snapshot (JSON output becomes an array).
+        #[arg(long, conflicts_with = "rollout")]
+        all: bool,
     },
     /// Prints the evidence a diagnosis rests on, fitted to the token budget, as JSON.
     Evidence {
@@ -38,7 +41,7 @@ pub enum Command {
 /// Runs the command; the returned code is the process exit status.
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
-        Command::Diagnose { snapshot, output } => diagnose::diagnose(snapshot, output),
+        Command::Diagnose { snapshot, output, all } => diagnose::diagnose(snapshot, output, all),
         Command::Evidence { snapshot } => diagnose::evidence(snapshot),
         Command::Logs(cmd) => logs::run(cmd),
     }

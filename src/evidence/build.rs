@@ -4,7 +4,7 @@
 use super::model::*;
 use super::resolve::{Versions, resolve_versions};
 use crate::analysis::logs::{LogConfig, LogMiner, StreamMeta};
-use crate::analysis::spec_diff::diff_templates;
+use crate::analysis::spec_diff::{container_images, diff_templates};
 use crate::model::rollout::StrategyKind;
 use crate::model::{AnalysisRun, Pod, Rollout, rollout_phase};
 use crate::redact::Redactor;
@@ -156,16 +156,7 @@ fn gap(source: &str, ref_: &str, reason: &str) -> Gap {
 fn incident(ro: &Rollout, v: &Versions, runs: &[&AnalysisRun]) -> Incident {
     let phase = rollout_phase(ro);
     let st = &ro.status;
-    let images = |t: Option<&crate::model::PodTemplateSpec>| {
-        t.map(|t| {
-            t.spec
-                .containers
-                .iter()
-                .filter_map(|c| c.image.clone())
-                .collect()
-        })
-        .unwrap_or_default()
-    };
+    let images = |t: Option<&crate::model::PodTemplateSpec>| t.map(container_images).unwrap_or_default();
     let mut analysis_refs: Vec<AnalysisRef> = ro
         .analysis_run_refs()
         .map(|r| AnalysisRef {

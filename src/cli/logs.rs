@@ -1,18 +1,239 @@
-//! `rollout-doctor logs templates|diff`. OWNED BY THE LOGS WORK.
+//! `rollout-doctor logs templates|diff`.
 
-use clap::Subcommand;
-use std::path::PathBuf;
+use crate::analysis::logs::{
+    Limits, LineReader, LogConfig, LogMiner, StreamMeta, TemplateMiner, cut, stream_name,
+};
+use crate::evidence::{LogEvidence, Role};
+use crate::redact::Redactor;
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use serde::Serialize;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum LogsCommand {
     /// Mines templates from one log file.
     Templates {
         file: PathBuf,
-        #[arg(long, default_value = "text")]
-        output: String,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Compares a stable and a canary log: what is new or more frequent in canary.
+    Diff {
+        #[arg(long)]
+        stable: PathBuf,
+        #[arg(long)]
+        canary: PathBuf,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+        /// Findings shown in text output.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
     },
 }
 
-pub fn run(_cmd: LogsCommand) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("not wired yet")
+pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match cmd {
+        LogsCommand::Templates { file, output } => templates(&file, output, &mut out)?,
+        LogsCommand::Diff {
+            stable,
+            canary,
+            output,
+            top,
+        } => {
+            let ev = diff(&stable, &canary)?;
+            match output {
+                Output::Json => serde_json::to_writer_pretty(&mut out, &ev)?,
+                Output::Text => write_diff_text(&ev, top, &mut out)?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct TemplateOut<'a> {
+    id: u32,
+    template: &'a str,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct TemplatesDoc<'a> {
+    templates: Vec<TemplateOut<'a>>,
+    lines: &'a [u32],
+}
+
+/// Every input line gets exactly one id; only the id vector grows with the input.
+fn templates(path: &Path, output: Output, out: &mut dyn Write) -> anyhow::Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = LineReader::new(file, Limits::unbounded(LogConfig::default().max_line_bytes));
+    let mut miner = TemplateMiner::default();
+    let mut ids: Vec<u32> = Vec::new();
+    while let Some(line) = reader
+        .next_line()
+        .with_context(|| format!("cannot read {}", path.display()))?
+    {
+        ids.push(miner.mine(line).template);
+    }
+    // Renumber densely in order of first appearance, folding converged templates together.
+    let canon = miner.drain().canonical_ids();
+    let mut dense: Vec<Option<u32>> = vec![None; canon.len()];
+    let mut first_raw: Vec<u32> = Vec::new();
+    let mut counts: Vec<u64> = Vec::new();
+    for id in &mut ids {
+        let c = canon.get(*id as usize).copied().unwrap_or(*id) as usize;
+        if dense.len() <= c {
+            dense.resize(c + 1, None);
+        }
+        let d = *dense[c].get_or_insert_with(|| {
+            first_raw.push(c as u32);
+            counts.push(0);
+            (counts.len() - 1) as u32
+        });
+        counts[d as usize] += 1;
+        *id = d;
+    }
+    let names: Vec<String> = first_raw
+        .iter()
+        .map(|&raw| miner.drain().template(raw))
+        .collect();
+    let templates: Vec<TemplateOut<'_>> = names
+        .iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(i, (t, &count))| TemplateOut {
+            id: i as u32,
+            template: t,
+            count,
+        })
+        .collect();
+    match output {
+        Output::Json => {
+            serde_json::to_writer(
+                &mut *out,
+                &TemplatesDoc {
+                    templates,
+                    lines: &ids,
+                },
+            )?;
+            writeln!(out)?;
+        }
+        Output::Text => {
+            let mut rows = templates;
+            rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+            writeln!(out, "{} lines, {} templates", ids.len(), rows.len())?;
+            writeln!(out, "{:>9}  {:>5}  TEMPLATE", "COUNT", "ID")?;
+            for r in rows {
+                writeln!(out, "{:>9}  {:>5}  {}", r.count, r.id, r.template)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn diff(stable: &Path, canary: &Path) -> anyhow::Result<LogEvidence> {
+    let mut miner = LogMiner::new(LogConfig::default());
+    for (path, role, name) in [
+        (stable, Role::Stable, "stable"),
+        (canary, Role::Canary, "canary"),
+    ] {
+        let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let meta = StreamMeta {
+            pod: path.display().to_string(),
+            container: name.to_owned(),
+            role,
+            previous: false,
+        };
+        miner
+            .add_stream(meta, &mut f)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    Ok(miner.finish(&Redactor::default()))
+}
+
+fn write_diff_text(ev: &LogEvidence, top: usize, out: &mut dyn Write) -> anyhow::Result<()> {
+    for s in &ev.streams {
+        let mut notes = Vec::new();
+        if s.binary {
+            notes.push("binary, not mined".to_owned());
+        }
+        if s.capped {
+            notes.push("capped".to_owned());
+        }
+        if s.truncated_lines > 0 {
+            notes.push(format!("{} long lines cut", s.truncated_lines));
+        }
+        if s.invalid_utf8_lines > 0 {
+            notes.push(format!("{} lines not UTF-8", s.invalid_utf8_lines));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", notes.join(", "))
+        };
+        writeln!(
+            out,
+            "{:<7} {} lines  {}{}",
+            role_name(s.role),
+            s.lines,
+            stream_name(s),
+            notes
+        )?;
+    }
+    let shown: Vec<_> = ev.findings.iter().take(top).collect();
+    if shown.is_empty() {
+        writeln!(out, "\nno log templates found")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\n{:<7} {:<23} {:<7} {:>7} {:>7}  TEMPLATE",
+        "ID", "CLASS", "LEVEL", "CANARY", "STABLE"
+    )?;
+    for f in shown {
+        let class = serde_json::to_value(f.class)?;
+        let level = serde_json::to_value(f.level)?;
+        writeln!(
+            out,
+            "{:<7} {:<23} {:<7} {:>7} {:>7}  {}",
+            f.id,
+            class.as_str().unwrap_or("?"),
+            level.as_str().unwrap_or("?"),
+            f.canary_count,
+            f.stable_count,
+            cut(&f.template, 160)
+        )?;
+        if !f.example.is_empty() && f.example != f.template {
+            writeln!(out, "{:56}  e.g. {}", "", cut(&f.example, 160))?;
+        }
+    }
+    if ev.findings.len() > top {
+        writeln!(
+            out,
+            "... {} more (--top N, or --output json)",
+            ev.findings.len() - top
+        )?;
+    }
+    Ok(())
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Canary => "canary",
+        Role::Stable => "stable",
+        Role::Other => "other",
+    }
 }

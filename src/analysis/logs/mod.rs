@@ -1,8 +1,30 @@
-//! Log template mining (Drain-style) and canary-vs-stable comparison. OWNED BY THE LOGS WORK.
+//! Log template mining (Drain-style) and canary-vs-stable comparison.
+//!
+//! Every stream of one Rollout goes through one [`LogMiner`], so a template id means the same
+//! thing in canary and stable logs; [`LogMiner::finish`] then ranks templates into findings.
 
-use crate::evidence::{LogEvidence, Role};
+pub mod drain;
+mod json;
+pub mod level;
+pub mod mask;
+pub mod miner;
+pub mod rank;
+pub mod reader;
+
+pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
+pub use miner::{Mined, TemplateMiner};
+pub use reader::{Limits, LineReader, ReadStats};
+
+use crate::evidence::{LogEvidence, LogStream, Role};
 use crate::redact::Redactor;
+use rank::{Ranked, TemplateStats, Totals};
+use std::collections::BTreeMap;
 use std::io::Read;
+
+/// One example line is kept per template, cut to this many bytes...
+const EXAMPLE_BYTES: usize = 512;
+/// ...while all examples together stay under this.
+const EXAMPLES_TOTAL_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
 pub struct LogConfig {
@@ -31,20 +53,151 @@ pub struct StreamMeta {
 /// Mines every stream of one Rollout with one shared template tree, so a template means the
 /// same thing in canary and stable logs.
 pub struct LogMiner {
-    _cfg: LogConfig,
+    cfg: LogConfig,
+    miner: TemplateMiner,
+    stats: Vec<TemplateStats>,
+    streams: Vec<LogStream>,
+    example_bytes: usize,
 }
 
 impl LogMiner {
     pub fn new(cfg: LogConfig) -> Self {
-        LogMiner { _cfg: cfg }
+        LogMiner {
+            cfg,
+            miner: TemplateMiner::default(),
+            stats: Vec::new(),
+            streams: Vec::new(),
+            example_bytes: 0,
+        }
     }
 
-    pub fn add_stream(&mut self, _meta: StreamMeta, _reader: &mut dyn Read) -> std::io::Result<()> {
-        Ok(())
+    /// Mines one stream to its end or its caps. On a read error the lines read so far are
+    /// kept and the stream is still recorded; the error is returned so the caller can note
+    /// the gap.
+    pub fn add_stream(&mut self, meta: StreamMeta, reader: &mut dyn Read) -> std::io::Result<()> {
+        let limits = Limits {
+            max_line_bytes: self.cfg.max_line_bytes,
+            max_lines: self.cfg.max_lines_per_stream,
+            max_bytes: self.cfg.max_bytes_per_stream,
+            detect_binary: true,
+        };
+        let idx = self.streams.len() as u32;
+        let mut lines = LineReader::new(reader, limits);
+        let result = loop {
+            let line = match lines.next_line() {
+                Ok(Some(l)) => l,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            let m = self.miner.mine(line);
+            let Some(s) = grow_to(&mut self.stats, m.template as usize) else {
+                continue;
+            };
+            match meta.role {
+                Role::Canary => s.canary += 1,
+                Role::Stable => s.stable += 1,
+                Role::Other => s.other += 1,
+            }
+            s.level = Some(s.level.map_or(m.level, |l| l.min(m.level)));
+            s.frames += u64::from(m.frame);
+            s.previous |= meta.previous;
+            match s.streams.last_mut() {
+                Some((i, n)) if *i == idx => *n += 1,
+                _ => s.streams.push((idx, 1)),
+            }
+            if s.example.is_none() && self.example_bytes < EXAMPLES_TOTAL_BYTES {
+                let ex = cut(line, EXAMPLE_BYTES);
+                self.example_bytes += ex.len();
+                s.example = Some(ex.into());
+            }
+        };
+        self.miner.end_stream();
+        let st = lines.stats();
+        self.streams.push(LogStream {
+            pod: meta.pod,
+            container: meta.container,
+            role: meta.role,
+            previous: meta.previous,
+            lines: st.lines,
+            bytes: st.bytes,
+            truncated_lines: st.truncated_lines,
+            invalid_utf8_lines: st.invalid_utf8_lines,
+            binary: st.binary,
+            capped: st.capped,
+        });
+        result
     }
 
     /// Ranked findings (ids `log/1`, `log/2`, ... in rank order) with redacted examples.
-    pub fn finish(self, _redactor: &Redactor) -> LogEvidence {
-        LogEvidence::default()
+    ///
+    /// Classes: `NewInCanary` (in canary, never in stable, and stable logs exist),
+    /// `MoreFrequentInCanary` (≥ 3× the stable rate per line, at least 5 times, z ≥ 3),
+    /// `Error` (error or fatal level otherwise), `Noise` (the rest, stack frames included).
+    /// When no stable stream was mined nothing can be new, so canary error templates are
+    /// `Error` and the rest `Noise`. At most [`rank::MAX_FINDINGS`] findings are returned.
+    pub fn finish(self, redactor: &Redactor) -> LogEvidence {
+        let drain = self.miner.drain();
+        let canon = drain.canonical_ids();
+        let mut merged: BTreeMap<u32, TemplateStats> = BTreeMap::new();
+        for (id, s) in self.stats.into_iter().enumerate() {
+            if s.total() == 0 {
+                continue;
+            }
+            let c = canon.get(id).copied().unwrap_or(id as u32);
+            merged.entry(c).or_default().merge(s);
+        }
+        let mut totals = Totals::default();
+        for s in &self.streams {
+            match s.role {
+                Role::Canary => totals.canary_lines += s.lines,
+                Role::Stable => totals.stable_lines += s.lines,
+                Role::Other => {}
+            }
+        }
+        let names: Vec<String> = self.streams.iter().map(stream_name).collect();
+        let items = merged
+            .into_iter()
+            .map(|(id, stats)| Ranked {
+                template: drain.template(id),
+                stats,
+            })
+            .collect();
+        let findings = rank::rank(items, totals, &names, redactor);
+        LogEvidence {
+            streams: self.streams,
+            findings,
+        }
     }
 }
+
+pub fn stream_name(s: &LogStream) -> String {
+    let base = format!("{}/{}", s.pod, s.container);
+    if s.previous {
+        base + " (previous)"
+    } else {
+        base
+    }
+}
+
+fn grow_to(v: &mut Vec<TemplateStats>, i: usize) -> Option<&mut TemplateStats> {
+    if v.len() <= i {
+        v.resize_with(i + 1, TemplateStats::default);
+    }
+    v.get_mut(i)
+}
+
+/// `s` cut to at most `max` bytes at a character boundary.
+pub fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+#[path = "miner_tests.rs"]
+mod tests;

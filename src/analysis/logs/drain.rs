@@ -1,0 +1,262 @@
+//! Drain (He et al., ICWS 2017): a fixed-depth prefix tree routes a line by its token count
+//! and leading tokens to a small leaf; inside the leaf the most similar template wins if it is
+//! similar enough, and positions where they differ become `<*>`.
+
+use super::mask::{Tokens, WILDCARD};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+#[derive(Debug, Clone)]
+pub struct DrainConfig {
+    /// Leading tokens used to route a line (Drain's depth minus the root and length layers).
+    pub prefix_tokens: usize,
+    /// Share of a template's tokens a line must match to join it.
+    pub similarity: f64,
+    /// Children per tree node before new branches share the wildcard child.
+    pub max_children: usize,
+    /// Templates kept before unmatched lines go to one overflow template.
+    pub max_clusters: usize,
+}
+
+impl Default for DrainConfig {
+    fn default() -> Self {
+        DrainConfig {
+            prefix_tokens: 2,
+            similarity: 0.5,
+            max_children: 100,
+            max_clusters: 5000,
+        }
+    }
+}
+
+pub const OVERFLOW_TEMPLATE: &str = "<overflow>";
+
+#[derive(Debug)]
+struct Cluster {
+    tokens: Vec<Box<str>>,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    children: FxMap<Box<str>, u32>,
+    wildcard: Option<u32>,
+    clusters: Vec<u32>,
+}
+
+#[derive(Debug)]
+pub struct Drain {
+    cfg: DrainConfig,
+    by_len: FxMap<usize, u32>,
+    nodes: Vec<Node>,
+    clusters: Vec<Cluster>,
+    overflow: Option<u32>,
+    overflow_lines: u64,
+}
+
+impl Drain {
+    pub fn new(cfg: DrainConfig) -> Self {
+        Drain {
+            cfg,
+            by_len: FxMap::default(),
+            nodes: Vec::new(),
+            clusters: Vec::new(),
+            overflow: None,
+            overflow_lines: 0,
+        }
+    }
+
+    /// The template id for one line.
+    pub fn add(&mut self, toks: &Tokens) -> u32 {
+        let full = self.clusters.len() >= self.cfg.max_clusters;
+        let Some(leaf) = self.leaf(toks, !full) else {
+            return self.overflow_id();
+        };
+        if let Some(id) = self.best_match(leaf, toks) {
+            if let Some(c) = self.clusters.get_mut(id as usize) {
+                for (i, t) in c.tokens.iter_mut().enumerate() {
+                    if &**t != WILDCARD && **t != *toks.get(i) {
+                        *t = WILDCARD.into();
+                    }
+                }
+            }
+            return id;
+        }
+        if full {
+            return self.overflow_id();
+        }
+        let id = self.clusters.len() as u32;
+        self.clusters.push(Cluster {
+            tokens: toks.iter().map(Box::from).collect(),
+        });
+        self.nodes[leaf as usize].clusters.push(id);
+        id
+    }
+
+    pub fn template(&self, id: u32) -> String {
+        match self.clusters.get(id as usize) {
+            Some(c) if Some(id) != self.overflow => c.tokens.join(" "),
+            _ => OVERFLOW_TEMPLATE.to_owned(),
+        }
+    }
+
+    /// Number of ids handed out, the overflow template included.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+
+    pub fn overflow_lines(&self) -> u64 {
+        self.overflow_lines
+    }
+
+    /// Maps every id to the first id with the same final template: two branches of the tree
+    /// can converge on one template once their differing tokens have become wildcards.
+    pub fn canonical_ids(&self) -> Vec<u32> {
+        let mut first: HashMap<String, u32> = HashMap::new();
+        (0..self.clusters.len() as u32)
+            .map(|id| *first.entry(self.template(id)).or_insert(id))
+            .collect()
+    }
+
+    fn overflow_id(&mut self) -> u32 {
+        self.overflow_lines += 1;
+        if let Some(id) = self.overflow {
+            return id;
+        }
+        let id = self.clusters.len() as u32;
+        self.clusters.push(Cluster { tokens: Vec::new() });
+        self.overflow = Some(id);
+        id
+    }
+
+    /// Walks (and when `grow`, extends) the tree to the line's leaf.
+    fn leaf(&mut self, toks: &Tokens, grow: bool) -> Option<u32> {
+        let mut node = match self.by_len.get(&toks.len()) {
+            Some(&n) => n,
+            None if grow => {
+                let n = self.new_node();
+                self.by_len.insert(toks.len(), n);
+                n
+            }
+            None => return None,
+        };
+        // Route on the leading tokens that carry no masked value: a timestamp or pid header
+        // would otherwise put every line in the same branch.
+        let keys = (0..toks.len())
+            .filter(|&i| !toks.is_var(i))
+            .take(self.cfg.prefix_tokens);
+        for i in keys {
+            let key = toks.get(i);
+            let cur = &self.nodes[node as usize];
+            let next = match cur.children.get(key) {
+                Some(&n) => Some(n),
+                None if grow && cur.children.len() < self.cfg.max_children => {
+                    let n = self.new_node();
+                    self.nodes[node as usize].children.insert(key.into(), n);
+                    Some(n)
+                }
+                None => match cur.wildcard {
+                    Some(n) => Some(n),
+                    None if grow => {
+                        let n = self.new_node();
+                        self.nodes[node as usize].wildcard = Some(n);
+                        Some(n)
+                    }
+                    None => None,
+                },
+            };
+            node = next?;
+        }
+        Some(node)
+    }
+
+    fn new_node(&mut self) -> u32 {
+        self.nodes.push(Node::default());
+        (self.nodes.len() - 1) as u32
+    }
+
+    /// The most similar template in the leaf, if similar enough; ties go to the template
+    /// with more wildcards (the more general one), then the older one.
+    fn best_match(&self, leaf: u32, toks: &Tokens) -> Option<u32> {
+        let mut best: Option<(f64, usize, u32)> = None;
+        for &id in &self.nodes[leaf as usize].clusters {
+            let Some(c) = self.clusters.get(id as usize) else {
+                continue;
+            };
+            let (sim, params) = similarity(&c.tokens, toks);
+            if best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p)) {
+                best = Some((sim, params, id));
+            }
+        }
+        best.filter(|&(s, _, _)| s >= self.cfg.similarity)
+            .map(|(_, _, id)| id)
+    }
+}
+
+/// Share of positions where the template holds the line's literal token. Positions where
+/// the line's own token was pre-masked are left out: agreeing on `<*>` proves nothing, and
+/// counting them against a match would make long headers block every merge.
+fn similarity(tmpl: &[Box<str>], toks: &Tokens) -> (f64, usize) {
+    let mut same = 0usize;
+    let mut params = 0usize;
+    let mut considered = 0usize;
+    for (i, t) in tmpl.iter().enumerate() {
+        if &**t == WILDCARD {
+            params += 1;
+        }
+        if toks.is_var(i) && **t == *toks.get(i) {
+            continue;
+        }
+        considered += 1;
+        if **t == *toks.get(i) {
+            same += 1;
+        }
+    }
+    if considered == 0 {
+        return (1.0, params);
+    }
+    (same as f64 / considered as f64, params)
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A small multiply-rotate hasher: the tree is keyed by short tokens, SipHash would dominate
+/// the profile, and a fixed hasher keeps runs deterministic.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+#[cfg(test)]
+#[path = "drain_tests.rs"]
+mod tests;

@@ -1,0 +1,114 @@
+use super::*;
+
+fn mine(cfg: DrainConfig, lines: &[&str]) -> (Drain, Vec<u32>) {
+    let mut d = Drain::new(cfg);
+    let mut t = Tokens::default();
+    let ids = lines
+        .iter()
+        .map(|l| {
+            t.fill(l);
+            d.add(&t)
+        })
+        .collect();
+    (d, ids)
+}
+
+#[test]
+fn groups_lines_of_one_template_and_splits_others() {
+    let lines = [
+        "081109 203615 148 INFO dfs.DataNode: Receiving block blk_1 src: /10.0.0.1:5 dest: /10.0.0.2:5",
+        "081109 203616 149 INFO dfs.DataNode: Receiving block blk_2 src: /10.0.0.3:5 dest: /10.0.0.4:5",
+        "081109 203617 150 INFO dfs.DataNode: PacketResponder 1 for block blk_3 terminating",
+        "081109 203618 151 INFO dfs.DataNode: PacketResponder 2 for block blk_4 terminating",
+        "session opened for user alice by root",
+        "session opened for user bob by root",
+        "session closed for user alice",
+    ];
+    let (d, ids) = mine(DrainConfig::default(), &lines);
+    assert_eq!(ids, vec![0, 0, 1, 1, 2, 2, 3]);
+    assert_eq!(d.template(2), "session opened for user <*> by root");
+    assert_eq!(d.template(3), "session closed for user alice");
+    assert_eq!(
+        d.template(1),
+        "<*> <*> <*> INFO dfs.DataNode: PacketResponder <*> for block <*> terminating"
+    );
+}
+
+#[test]
+fn dissimilar_lines_of_equal_length_stay_apart() {
+    let lines = [
+        "connection reset by peer now",
+        "connection refused by remote host",
+    ];
+    let (_, ids) = mine(DrainConfig::default(), &lines);
+    assert_ne!(ids[0], ids[1]);
+}
+
+#[test]
+fn cluster_cap_sends_the_rest_to_overflow() {
+    let cfg = DrainConfig {
+        max_clusters: 2,
+        ..DrainConfig::default()
+    };
+    let lines = [
+        "alpha beta",
+        "gamma delta",
+        "epsilon zeta",
+        "eta theta",
+        "alpha beta",
+    ];
+    let (d, ids) = mine(cfg, &lines);
+    assert_eq!(ids[0], 0);
+    assert_eq!(ids[1], 1);
+    assert_eq!(ids[2], ids[3]);
+    assert_eq!(ids[4], 0, "known templates still match when full");
+    assert_eq!(d.template(ids[2]), OVERFLOW_TEMPLATE);
+    assert_eq!(d.overflow_lines(), 2);
+    assert_eq!(d.len(), 3);
+}
+
+#[test]
+fn max_children_bounds_the_tree() {
+    let cfg = DrainConfig {
+        max_children: 3,
+        ..DrainConfig::default()
+    };
+    let lines: Vec<String> = (0..20)
+        .map(|i| format!("{} x y z", "abcdefghijklmnopqrst".as_bytes()[i] as char))
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (d, ids) = mine(cfg, &refs);
+    // Past three branches every line shares the wildcard branch and merges there.
+    assert!(ids[3..].iter().all(|&i| i == ids[3]));
+    assert!(d.nodes.len() < 12, "nodes {}", d.nodes.len());
+}
+
+#[test]
+fn canonical_ids_map_distinct_templates_to_themselves() {
+    let lines = ["a one two", "b one two", "a three four"];
+    let (d, ids) = mine(DrainConfig::default(), &lines);
+    assert_eq!(ids, vec![0, 1, 2]);
+    assert_eq!(d.canonical_ids(), vec![0, 1, 2]);
+}
+
+#[test]
+fn mining_is_deterministic() {
+    let lines: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                "req {} user u{} path /p/{} took {}ms",
+                i % 7,
+                i % 13,
+                i % 5,
+                i
+            )
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (d1, a) = mine(DrainConfig::default(), &refs);
+    let (d2, b) = mine(DrainConfig::default(), &refs);
+    assert_eq!(a, b);
+    let t1: Vec<String> = (0..d1.len() as u32).map(|i| d1.template(i)).collect();
+    let t2: Vec<String> = (0..d2.len() as u32).map(|i| d2.template(i)).collect();
+    assert_eq!(t1, t2);
+}

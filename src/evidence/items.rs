@@ -34,6 +34,9 @@ impl Evidence {
         }
         for p in &self.pods {
             let ref_ = format!("Pod/{} ({})", p.name, role_name(p.role));
+            let phase = p.phase.as_deref().unwrap_or("phase unknown");
+            let ready = if p.ready { "ready" } else { "not ready" };
+            out.push(item(&p.id, EvidenceSource::Pod, &ref_, format!("{phase}, {ready}")));
             for c in &p.conditions {
                 out.push(item(&c.id, EvidenceSource::Pod, &ref_, condition_text(c)));
             }

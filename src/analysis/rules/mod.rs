@@ -122,3 +122,6 @@ fn unknown(ev: &Evidence) -> Finding {
 pub(crate) fn boost(base: f64, supports: usize) -> f64 {
     (base + 0.05 * supports as f64).min(0.98)
 }
+
+#[cfg(test)]
+mod tests;

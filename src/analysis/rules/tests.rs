@@ -1,0 +1,358 @@
+//! Table tests over hand-built evidence: each case adds facts to a base incident and names
+//! the category (and rule) that must decide.
+
+use super::*;
+use crate::evidence::*;
+use crate::model::Phase;
+
+fn base() -> Evidence {
+    Evidence {
+        rollout: RolloutRef { namespace: "shop".into(), name: "checkout".into(), uid: None },
+        incident: Incident {
+            strategy: Strategy::Canary,
+            phase: Phase::Degraded,
+            phase_derived: false,
+            reported_phase: None,
+            message: None,
+            aborted: true,
+            aborted_at: None,
+            spec_paused: false,
+            revision: Some("2".into()),
+            step_index: Some(1),
+            step_count: Some(4),
+            current_step: None,
+            stable_hash: Some("s".into()),
+            canary_hash: Some("c".into()),
+            stable_image: vec!["app:1".into()],
+            canary_image: vec!["app:2".into()],
+            conditions: vec![],
+            pause_reasons: vec![],
+            analysis_refs: vec![],
+            progress_deadline_seconds: Some(600),
+        },
+        analysis: vec![],
+        spec_diff: SpecDiff { compared: true, note: None, changes: vec![] },
+        pods: vec![],
+        events: vec![],
+        logs: LogEvidence::default(),
+        gaps: vec![],
+        truncation: Truncation::default(),
+    }
+}
+
+fn condition(reason: &str, type_: &str) -> ConditionFact {
+    ConditionFact { id: format!("rollout/condition/{type_}"), type_: type_.into(), status: "False".into(), reason: Some(reason.into()), message: Some("m".into()) }
+}
+
+fn pod(role: Role, ready: bool, state: ContainerStateFact, last: Option<ContainerStateFact>, restarts: i64) -> PodFacts {
+    let name = format!("checkout-{}-1", if role == Role::Canary { "c" } else { "s" });
+    PodFacts {
+        id: format!("pod/{name}"),
+        name: name.clone(),
+        role,
+        hash: None,
+        phase: Some(if matches!(state, ContainerStateFact::Waiting { .. }) && restarts == 0 { "Pending" } else { "Running" }.into()),
+        ready,
+        node: None,
+        conditions: vec![],
+        containers: vec![ContainerFacts {
+            id: format!("pod/{name}/app"),
+            name: "app".into(),
+            init: false,
+            image: None,
+            ready,
+            restart_count: restarts,
+            state,
+            last_state: last,
+            memory_limit: Some("256Mi".into()),
+        }],
+    }
+}
+
+fn waiting(reason: &str) -> ContainerStateFact {
+    ContainerStateFact::Waiting { reason: Some(reason.into()), message: None }
+}
+
+fn terminated(reason: &str, code: i64) -> ContainerStateFact {
+    ContainerStateFact::Terminated { reason: Some(reason.into()), exit_code: Some(code), signal: None, message: None }
+}
+
+fn running() -> ContainerStateFact {
+    ContainerStateFact::Running { started_at: None }
+}
+
+fn event(n: usize, role: Role, type_: &str, reason: &str, message: &str, count: i64) -> EventFact {
+    EventFact { id: format!("event/{n}"), object_kind: "Pod".into(), object_name: "checkout-c-1".into(), role: Some(role), type_: Some(type_.into()), reason: Some(reason.into()), message: Some(message.into()), count, last_seen: None }
+}
+
+fn metric(phase: &str, values: &[&str], provider: &str) -> AnalysisRunFacts {
+    AnalysisRunFacts {
+        id: "analysis/run".into(),
+        name: "run".into(),
+        phase: phase.into(),
+        message: Some("metric \"errors\" assessed Failed".into()),
+        metrics: vec![MetricFacts {
+            id: "analysis/run/errors".into(),
+            name: "errors".into(),
+            provider: provider.into(),
+            query: Some("sum(rate(x[5m]))".into()),
+            phase: phase.into(),
+            message: None,
+            success_condition: Some("result[0] < 0.05".into()),
+            failure_condition: None,
+            failure_limit: Some("1".into()),
+            inconclusive_limit: None,
+            consecutive_error_limit: None,
+            count: values.len() as i64,
+            successful: 0,
+            failed: values.len() as i64,
+            inconclusive: 0,
+            error: 0,
+            consecutive_error: 0,
+            dry_run: false,
+            measurements: values.iter().map(|v| MeasurementFact { phase: phase.into(), value: Some((*v).into()), message: None, started_at: None }).collect(),
+            dropped_measurements: 0,
+        }],
+    }
+}
+
+fn log(n: usize, class: LogClass, level: LogLevel, line: &str, canary: u64, stable: u64, previous: bool) -> LogFinding {
+    LogFinding { id: format!("log/{n}"), class, level, template: line.into(), example: line.into(), canary_count: canary, stable_count: stable, streams: vec!["checkout-c-1/app".into()], previous }
+}
+
+fn stable_logs() -> LogStream {
+    LogStream { pod: "checkout-s-1".into(), container: "app".into(), role: Role::Stable, previous: false, lines: 500, bytes: 50_000, truncated_lines: 0, invalid_utf8_lines: 0, binary: false, capped: false }
+}
+
+fn change(field: &str, kind: ChangeKind, stable: &str, canary: &str) -> SpecChange {
+    let v = |s: &str| (!s.is_empty()).then(|| serde_json::Value::String(s.into()));
+    SpecChange { id: format!("spec/app/{field}"), container: Some("app".into()), field: field.into(), kind, stable: v(stable), canary: v(canary) }
+}
+
+struct Case {
+    name: &'static str,
+    build: fn(&mut Evidence),
+    category: Category,
+    action: &'static str,
+}
+
+#[test]
+fn rules_table() {
+    let cases = [
+        Case {
+            name: "OOM beats the crash loop it causes",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
+                e.spec_diff.changes.push(change("resources.limits.memory", ChangeKind::Changed, "512Mi", "256Mi"));
+            },
+            category: Category::OomKilled,
+            action: "raise_memory_limit",
+        },
+        Case {
+            name: "image pull",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("ImagePullBackOff"), None, 0));
+                e.spec_diff.changes.push(change("image", ChangeKind::Changed, "app:1", "app:2"));
+            },
+            category: Category::ImagePull,
+            action: "revert_image",
+        },
+        Case {
+            name: "CreateContainerConfigError with the lost env var",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("CreateContainerConfigError"), None, 0));
+                e.events.push(event(1, Role::Canary, "Warning", "Failed", "Error: secret \"db\" not found", 5));
+                e.spec_diff.changes.push(change("env.DB_PASSWORD", ChangeKind::Changed, "", ""));
+            },
+            category: Category::ConfigMissing,
+            action: "restore_env",
+        },
+        Case {
+            name: "app reports a missing env var in its previous log",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 1)), 3));
+                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Fatal, "FATAL: environment variable PAYMENTS_URL is not set", 3, 0, true));
+                e.spec_diff.changes.push(change("env.PAYMENTS_URL", ChangeKind::Removed, "http://payments", ""));
+            },
+            category: Category::ConfigMissing,
+            action: "restore_env",
+        },
+        Case {
+            name: "panic with a new image",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 2)), 5));
+                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Fatal, "panic: runtime error: invalid memory address or nil pointer dereference", 5, 0, true));
+                e.spec_diff.changes.push(change("image", ChangeKind::Changed, "app:1", "app:2"));
+            },
+            category: Category::CrashLoop,
+            action: "revert_image",
+        },
+        Case {
+            name: "persistent readiness failures after a probe change",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, running(), None, 0));
+                e.events.push(event(1, Role::Canary, "Warning", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404", 40));
+                e.spec_diff.changes.push(change("readinessProbe", ChangeKind::Changed, "/healthz", "/health"));
+            },
+            category: Category::ProbeFailure,
+            action: "fix_probe",
+        },
+        Case {
+            name: "one warm-up probe failure does not hide a measured regression",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+                e.events.push(event(1, Role::Canary, "Warning", "Unhealthy", "Readiness probe failed: connection refused", 1));
+                e.analysis.push(metric("Failed", &["[0.21]", "[0.19]"], "prometheus"));
+            },
+            category: Category::MetricRegression,
+            action: "investigate_regression",
+        },
+        Case {
+            name: "NaN measurements are an analysis error",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+                e.analysis.push(metric("Failed", &["[NaN]", "[]"], "prometheus"));
+            },
+            category: Category::AnalysisError,
+            action: "fix_analysis_query",
+        },
+        Case {
+            name: "a crashing canary explains the broken analysis",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 1)), 6));
+                e.analysis.push(metric("Error", &[""], "prometheus"));
+            },
+            category: Category::CrashLoop,
+            action: "investigate",
+        },
+        Case {
+            name: "new connection errors in the canary only",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+                e.logs.streams.push(stable_logs());
+                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Error, "dial tcp 10.0.4.2:5432: connect: connection refused", 120, 0, false));
+                e.analysis.push(metric("Failed", &["[0.3]"], "prometheus"));
+            },
+            category: Category::DependencyFailure,
+            action: "check_dependency",
+        },
+        Case {
+            name: "the same connection errors in stable are noise",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+                e.logs.streams.push(stable_logs());
+                e.logs.findings.push(log(1, LogClass::Error, LogLevel::Error, "dial tcp 10.0.4.2:5432: connect: connection refused", 3, 4, false));
+                e.analysis.push(metric("Failed", &["[0.3]"], "prometheus"));
+            },
+            category: Category::MetricRegression,
+            action: "investigate_regression",
+        },
+        Case {
+            name: "aborted with a healthy canary",
+            build: |e| {
+                e.incident.conditions.push(condition("RolloutAborted", "Progressing"));
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+            },
+            category: Category::ManualAbort,
+            action: "none",
+        },
+        Case {
+            name: "deadline with nothing more specific",
+            build: |e| {
+                e.incident.aborted = false;
+                e.incident.conditions.push(condition("ProgressDeadlineExceeded", "Progressing"));
+            },
+            category: Category::ProgressDeadline,
+            action: "investigate",
+        },
+        Case {
+            name: "invalid spec",
+            build: |e| e.incident.conditions.push(ConditionFact { status: "True".into(), ..condition("InvalidSpec", "InvalidSpec") }),
+            category: Category::InvalidSpec,
+            action: "fix_spec",
+        },
+        Case {
+            name: "unschedulable",
+            build: |e| {
+                let mut p = pod(Role::Canary, false, waiting("ContainerCreating"), None, 0);
+                p.phase = Some("Pending".into());
+                e.pods.push(p);
+                e.events.push(event(1, Role::Canary, "Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient memory.", 12));
+            },
+            category: Category::Unschedulable,
+            action: "fix_scheduling",
+        },
+        Case {
+            name: "stale FailedScheduling on a running canary is not the cause",
+            build: |e| {
+                e.incident.aborted = false;
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+                e.events.push(event(1, Role::Canary, "Warning", "FailedScheduling", "0/3 nodes are available", 1));
+            },
+            category: Category::Unknown,
+            action: "investigate",
+        },
+        Case {
+            name: "a dry-run metric failing decides nothing",
+            build: |e| {
+                e.incident.aborted = false;
+                let mut run = metric("Failed", &["[0.5]"], "prometheus");
+                run.metrics[0].dry_run = true;
+                e.analysis.push(run);
+            },
+            category: Category::Unknown,
+            action: "investigate",
+        },
+        Case {
+            name: "problems of the stable version are not the canary's",
+            build: |e| {
+                e.incident.aborted = false;
+                e.pods.push(pod(Role::Stable, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 9));
+            },
+            category: Category::Unknown,
+            action: "investigate",
+        },
+    ];
+    let mut failures = Vec::new();
+    for case in cases {
+        let mut ev = base();
+        (case.build)(&mut ev);
+        let out = classify(&ev);
+        let d = &out.decision;
+        if d.category != case.category || d.action.name() != case.action {
+            failures.push(format!("{}: expected {}/{}, got {}/{} ({})", case.name, case.category, case.action, d.category, d.action.name(), d.rule));
+        }
+        assert!((0.0..=1.0).contains(&d.confidence), "{}", case.name);
+        let ids: Vec<String> = ev.items().into_iter().map(|i| i.id).collect();
+        for id in &d.evidence {
+            assert!(ids.contains(id), "{}: cites missing {id}", case.name);
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn decision_and_alternatives_are_disjoint_and_ordered() {
+    let mut ev = base();
+    ev.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
+    ev.incident.conditions.push(condition("ProgressDeadlineExceeded", "Progressing"));
+    let out = classify(&ev);
+    assert_eq!(out.decision.category, Category::OomKilled);
+    let alts: Vec<Category> = out.alternatives.iter().map(|f| f.category).collect();
+    assert!(alts.contains(&Category::CrashLoop) && alts.contains(&Category::ProgressDeadline), "{alts:?}");
+    assert!(!alts.contains(&Category::OomKilled));
+    assert!(out.alternatives.windows(2).all(|w| w[0].confidence >= w[1].confidence));
+}
+
+#[test]
+fn memory_suggestion_restores_a_lowered_limit_or_grows_by_half() {
+    let mut ev = base();
+    ev.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
+    let suggested = |ev: &Evidence| match classify(ev).decision.action {
+        Action::RaiseMemoryLimit { suggested, .. } => suggested,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(suggested(&ev).as_deref(), Some("384Mi"));
+    ev.spec_diff.changes.push(change("resources.limits.memory", ChangeKind::Changed, "1Gi", "256Mi"));
+    assert_eq!(suggested(&ev).as_deref(), Some("1Gi"));
+}

@@ -188,6 +188,15 @@ pub(crate) fn is_inert_value(v: &str) -> bool {
     {
         return true;
     }
+    // Documentation placeholders: `<API-KEY>`, `<your token here>`.
+    if let Some(inner) = v.strip_prefix('<')
+        && inner.trim_end_matches('>').bytes().all(|b| b.is_ascii_alphanumeric() || b" _-".contains(&b))
+    {
+        return true;
+    }
+    if v.starts_with("./") || v.starts_with("../") || v.starts_with("~/") {
+        return true;
+    }
     // Absolute file paths name where a secret lives, e.g. `token=/var/run/secrets/...`.
     if v.starts_with('/') && v[1..].contains('/') && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)) {
         return true;

@@ -27,6 +27,8 @@ pub(crate) struct Rules {
     pub pem_body: Regex,
     pub url_userinfo: Regex,
     pub kv: Regex,
+    pub env_pair: Regex,
+    pub chpasswd: Regex,
     pub xml: Regex,
     pub auth_header: Regex,
     pub bearer: Regex,
@@ -121,7 +123,7 @@ impl Rules {
             // of a key or certificate dumped line by line.
             pem_body: compile(r"(?m)^[\t ]*(?P<s>[A-Za-z0-9+/]{40,76}={0,2})[\t ]*\r?$")?,
             url_userinfo: compile(
-                r#"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/?#@:"'<>]*:(?P<s>[^\s/?#"'<>]+)@"#,
+                r#"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/?#@:"'<>]*:(?P<s>[^\s/"'<>]+)@"#,
             )?,
             kv: compile(concat!(
                 r"(?P<key>(?:[A-Za-z_][A-Za-z0-9_.-]*?)?(?i:pass|pw|secret|token|key|auth|cred|session|cookie|sig|sid|sessid|dockerc)[A-Za-z0-9_.-]*)",
@@ -129,6 +131,12 @@ impl Rules {
                 r#"(?:\\"(?P<v1>[^"\r\n]*?)\\"|"(?P<v2>(?:[^"\\\r\n]|\\.)*)"|'(?P<v3>[^'\r\n]*)'"#,
                 r#"|\{(?P<v5>[^{}"'\s]*)\}|(?P<v4>[^\s,;&"'`})\]>=][^\s,;&"'`})\]>]*))"#,
             ))?,
+            // Kubernetes EnvVar dumps: `{"name":"DB_PASSWORD","value":"x"}`, `{Name:X Value:y}`.
+            env_pair: compile(concat!(
+                r#"(?i)\bname["']?[ \t]*[:=][ \t]*["']?(?P<n>[A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[,;]?[ \t]*["']?value["']?[ \t]*[:=][ \t]*"#,
+                r#"(?:"(?P<v1>[^"\r\n]*)"|'(?P<v2>[^'\r\n]*)'|(?P<v3>[^\s,}\]]+))"#,
+            ))?,
+            chpasswd: compile(r#"\becho[ \t]+["']?[A-Za-z0-9_.-]+:(?P<s>[^\s"'|]+)["']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"#)?,
             xml: compile(
                 r"<(?P<key>(?:[A-Za-z_][A-Za-z0-9_:.-]*?)?(?i:pass|pw|secret|token|key|cred)[A-Za-z0-9_.-]*)(?:\s[^>]*)?>(?P<s>[^<\r\n]+)</",
             )?,
@@ -237,6 +245,22 @@ fn kv_hit(text: &str, caps: &Captures<'_>, key: regex::Match<'_>) -> Option<Hit>
         Tier::Weak => names::looks_random(v) || is_basic_credential(v),
     };
     accept.then(|| hit(value, class.kind))
+}
+
+pub(crate) fn scan_env_pairs(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
+    for caps in rules.env_pair.captures_iter(text) {
+        let (Some(name), Some(m)) = (caps.name("n"), ["v1", "v2", "v3"].iter().find_map(|g| caps.name(g))) else { continue };
+        let Some(class) = names::classify_env(name.as_str()) else { continue };
+        let v = m.as_str();
+        if !names::is_inert_value(v) && (class.tier == Tier::Strong || names::looks_random(v)) {
+            hits.push(hit(m, class.kind));
+        }
+    }
+    for caps in rules.chpasswd.captures_iter(text) {
+        if let Some(m) = caps.name("s") {
+            hits.push(hit(m, "password"));
+        }
+    }
 }
 
 pub(crate) fn scan_xml(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {

@@ -29,6 +29,7 @@ pub(crate) fn redact<'a>(redactor: &Redactor, text: &'a str) -> Cow<'a, str> {
         patterns::scan_auth(rules, text, &mut hits);
         patterns::scan_cookie(rules, text, &mut hits);
         patterns::scan_kv(rules, text, &mut hits);
+        patterns::scan_env_pairs(rules, text, &mut hits);
         patterns::scan_xml(rules, text, &mut hits);
         patterns::scan_cli(rules, text, &mut hits);
     }

@@ -1,7 +1,10 @@
-//! Measures the redactor on the synthetic corpus in tests/data/redaction (regenerate with
-//! `python3 tests/data/redaction/gen_corpus.py`):
+//! Measures the redactor on the synthetic corpus in tests/data/redaction:
 //! - recall: share of secret-bearing lines whose every annotated secret is gone;
 //! - false-positive rate: share of ordinary lines changed at all.
+//!
+//! `secrets.txt` / `ordinary.txt` are generated (`python3 tests/data/redaction/gen_corpus.py`)
+//! and were used to tune the patterns; the `holdout_*` files were hand-written afterwards
+//! and are reported separately as a less optimistic estimate.
 //!
 //! Run with `cargo test --test redaction -- --nocapture` to see the numbers.
 
@@ -21,54 +24,69 @@ fn rows(text: &str) -> impl Iterator<Item = &str> {
     text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-#[test]
-fn recall_on_secret_corpus() {
+/// Returns (recall, lines) and prints every miss.
+fn recall(file: &str) -> (f64, usize) {
     let red = Redactor::with_key(b"corpus");
-    let text = corpus("secrets.txt");
+    let text = corpus(file);
     let (mut total, mut clean) = (0usize, 0usize);
-    let mut misses = Vec::new();
     for row in rows(&text) {
         let mut cols = row.split('\t');
         let line = cols.next().unwrap_or_default();
         let secrets: Vec<&str> = cols.collect();
-        assert!(!secrets.is_empty(), "corpus row without annotated secret: {line}");
+        assert!(!secrets.is_empty(), "{file}: row without annotated secret: {line}");
         total += 1;
         let out = red.line(line);
         let leaked: Vec<&str> = secrets.iter().copied().filter(|s| out.contains(s)).collect();
         if leaked.is_empty() {
             clean += 1;
         } else {
-            misses.push(format!("  {out}\n    leaked: {leaked:?}"));
+            println!("MISS {file}\n  {out}\n  leaked: {leaked:?}");
         }
         assert_eq!(red.line(&out), out, "redaction not idempotent");
     }
-    let recall = clean as f64 / total as f64;
-    println!("recall: {clean}/{total} secret lines fully redacted = {:.2}%", recall * 100.0);
-    for m in &misses {
-        println!("MISS\n{m}");
+    let recall = clean as f64 / total.max(1) as f64;
+    println!("recall {file}: {clean}/{total} secret lines fully redacted = {:.2}%", recall * 100.0);
+    (recall, total)
+}
+
+/// Returns (false-positive rate, lines) and prints every changed line.
+fn false_positives(file: &str) -> (f64, usize) {
+    let red = Redactor::with_key(b"corpus");
+    let text = corpus(file);
+    let (mut total, mut changed) = (0usize, 0usize);
+    for line in rows(&text) {
+        total += 1;
+        if let Cow::Owned(out) = red.line(line) {
+            changed += 1;
+            println!("FP {file}\n  {line}\n  -> {out}");
+        }
     }
+    let rate = changed as f64 / total.max(1) as f64;
+    println!("false positives {file}: {changed}/{total} ordinary lines changed = {:.2}%", rate * 100.0);
+    (rate, total)
+}
+
+#[test]
+fn recall_on_secret_corpus() {
+    let (r, total) = recall("secrets.txt");
     assert!(total >= 250, "corpus too small: {total}");
-    assert!(recall >= RECALL_GOAL, "recall {recall:.4} below {RECALL_GOAL}");
+    assert!(r >= RECALL_GOAL, "recall {r:.4} below {RECALL_GOAL}");
 }
 
 #[test]
 fn false_positives_on_ordinary_corpus() {
-    let red = Redactor::with_key(b"corpus");
-    let text = corpus("ordinary.txt");
-    let (mut total, mut changed) = (0usize, Vec::new());
-    for line in rows(&text) {
-        total += 1;
-        if let Cow::Owned(out) = red.line(line) {
-            changed.push(format!("  {line}\n  -> {out}"));
-        }
-    }
-    let rate = changed.len() as f64 / total as f64;
-    println!("false positives: {}/{total} ordinary lines changed = {:.2}%", changed.len(), rate * 100.0);
-    for c in &changed {
-        println!("FP\n{c}");
-    }
+    let (rate, total) = false_positives("ordinary.txt");
     assert!(total >= 500, "corpus too small: {total}");
     assert!(rate <= FP_GOAL, "false-positive rate {rate:.4} above {FP_GOAL}");
+}
+
+#[test]
+fn holdout_is_reported() {
+    // Small hand-written sets: looser bounds, mainly here to print honest numbers.
+    let (r, _) = recall("holdout_secrets.txt");
+    let (fp, _) = false_positives("holdout_ordinary.txt");
+    assert!(r >= 0.85, "hold-out recall {r:.4}");
+    assert!(fp <= 0.05, "hold-out false-positive rate {fp:.4}");
 }
 
 #[test]
@@ -80,12 +98,12 @@ fn whole_corpus_blob_via_text() {
     let blob = lines.join("\n");
     let out = red.text(&blob);
     for row in rows(&text) {
+        let line = row.split('\t').next().unwrap_or_default();
         for secret in row.split('\t').skip(1) {
-            if out.contains(secret) {
-                // Only allowed where line() misses too; recall test reports those.
-                let line = row.split('\t').next().unwrap_or_default();
-                assert!(red.line(line).contains(secret), "text() leaked {secret:?} that line() catches");
-            }
+            assert!(
+                !out.contains(secret) || red.line(line).contains(secret),
+                "text() leaked {secret:?} that line() catches"
+            );
         }
     }
 }

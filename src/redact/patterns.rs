@@ -71,7 +71,7 @@ impl Rules {
                 r"(?i)pass|pw|secret|token|key|auth|cred|session|cookie|sig|sid|dockerc|://|eyj",
                 r"|akia|asia|abia|acca|aiza|ya29\.|gh[pousr]_|github_pat_|glpat-|xox[abposre]-|xapp-",
                 r"|[sr]k_(?:live|test)_|whsec_|-----begin|bearer|basic|\bsk-|\bsg\.|npm_|webhook",
-                r"|\s-[pa]|\dq~|(?m:^[\t ]*[a-z0-9+/]{40})",
+                r"|\s-[pau]|--(?:proxy-)?user|\dq~|(?m:^[\t ]*[a-z0-9+/]{40})",
             ))?,
             tokens: vec![
                 token(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", "jwt", always)?,
@@ -149,7 +149,7 @@ impl Rules {
             basic: compile(r"(?i)\bbasic[ \t]+(?P<s>[A-Za-z0-9+/]{6,}={0,2})")?,
             cookie: compile(r#"(?i)\b(?:set-)?cookie["']?[ \t]*[:=][ \t]*["']?(?P<s>[^"'\r\n]+)"#)?,
             cli_flag: compile(concat!(
-                r#"(?:^|[\s"'\[,])--?(?P<flag>[A-Za-z][A-Za-z0-9_.-]*)["']?(?:,[ \t]*|[ \t]+)["']?"#,
+                r#"(?:^|[\s"'\[,])--?(?P<flag>[A-Za-z][A-Za-z0-9_.-]*)["']?(?:,[ \t]*|[ \t]+|=)["']?"#,
                 r#"(?P<s>[^\s"',\]]+)"#,
             ))?,
             short_flag: compile(r#"(?:^|[\s"'\[,])-(?P<flag>[pa])["']?(?:,[ \t]*|[ \t]+)["']?(?P<s>[^\s"',\]]+)"#)?,
@@ -341,6 +341,14 @@ pub(crate) fn scan_cookie(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
 pub(crate) fn scan_cli(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
     for caps in rules.cli_flag.captures_iter(text) {
         let (Some(flag), Some(m)) = (caps.name("flag"), caps.name("s")) else { continue };
+        // curl/wget style `-u user:password`: only the part after the colon is secret.
+        if matches!(flag.as_str(), "u" | "user" | "proxy-user")
+            && let Some(colon) = m.as_str().find(':')
+            && !names::is_inert_value(&m.as_str()[colon + 1..])
+        {
+            hits.push(Hit { start: m.start() + colon + 1, end: m.end(), kind: "password" });
+            continue;
+        }
         let Some(class) = names::classify(flag.as_str()) else { continue };
         let v = m.as_str();
         if v.starts_with('-') || names::is_inert_value(v) {

@@ -101,6 +101,8 @@ fn cli_args() {
         ("mysql -h db -u root -p S3cretPw orders", &["S3cretPw"], &["orders"]),
         ("mysqldump -uroot -pS3cretPw db", &["S3cretPw"], &[]),
         ("redis-cli -h cache -a r3dis0nly ping", &["r3dis0nly"], &["ping"]),
+        ("curl -u admin:S3cr3tAdm1n https://jenkins.internal/api/json", &["S3cr3tAdm1n"], &["-u admin:"]),
+        ("curl --user=ci:c1Pass! https://x", &["c1Pass!"], &["ci:"]),
     ]);
 }
 

@@ -165,3 +165,51 @@ mod tests {
         assert_eq!(short, "abc");
     }
 }
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+    use crate::evidence::testing::*;
+
+    fn noisy() -> Evidence {
+        let mut ev = base();
+        ev.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
+        ev.pods.push(pod(Role::Stable, true, running(), None, 0));
+        for n in 1..=60 {
+            let class = if n <= 5 { LogClass::NewInCanary } else { LogClass::Noise };
+            ev.logs.findings.push(log(n, class, LogLevel::Info, &format!("GET /api/items/{n} 200 served in 12ms by worker pool {n}"), 40, 40, false));
+            ev.events.push(event(n, Role::Canary, if n % 10 == 0 { "Warning" } else { "Normal" }, "Pulled", "Container image already present on machine", 1));
+        }
+        ev.analysis.push(metric("Failed", &["[0.2]"; 20], "prometheus"));
+        ev
+    }
+
+    #[test]
+    fn fits_the_budget_dropping_the_least_useful_first_and_counting() {
+        let ev = noisy();
+        let full = estimate_tokens(&serde_json::to_string(&ev).unwrap());
+        let keep = vec!["log/58".to_owned(), "pod/checkout-c-1/app".to_owned()];
+        let fitted = fit(ev.clone(), 2500, &keep);
+        let used = estimate_tokens(&serde_json::to_string(&fitted).unwrap());
+        assert!(full > 3000, "fixture too small: {full}");
+        assert!(used <= 2500, "used {used} of 2500");
+        let t = &fitted.truncation;
+        assert!(t.dropped["log_findings"] > 0 && t.dropped["events"] > 0, "{t:?}");
+        // Cited items survive; signal survives noise.
+        assert!(fitted.logs.findings.iter().any(|f| f.id == "log/58"));
+        assert!(fitted.logs.findings.iter().filter(|f| f.class == LogClass::NewInCanary).count() == 5);
+        assert!(fitted.pods.iter().any(|p| p.role == Role::Canary));
+        // Every dropped item is counted.
+        let kept_logs = fitted.logs.findings.len() + t.dropped.get("log_findings").copied().unwrap_or(0);
+        assert_eq!(kept_logs, 60);
+        let kept_events = fitted.events.len() + t.dropped.get("events").copied().unwrap_or(0);
+        assert_eq!(kept_events, 60);
+    }
+
+    #[test]
+    fn a_generous_budget_cuts_nothing() {
+        let fitted = fit(noisy(), 1_000_000, &[]);
+        assert!(fitted.truncation.is_empty());
+        assert_eq!(fitted.logs.findings.len(), 60);
+    }
+}

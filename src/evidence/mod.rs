@@ -5,6 +5,8 @@ mod build;
 mod facts;
 mod items;
 mod model;
+#[cfg(test)]
+pub(crate) mod testing;
 mod resolve;
 
 pub use build::{EvidenceConfig, SelectError, build_evidence, select_rollout};

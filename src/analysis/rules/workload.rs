@@ -167,6 +167,10 @@ pub fn config_missing(ev: &Evidence) -> Option<Finding> {
     if ids.is_empty() {
         return None;
     }
+    if !from_state {
+        // The app said what it misses; the crashing container shows what that cost.
+        ids.extend(crashed_container(ev).map(|c| c.id.clone()));
+    }
     // The config the stable had and the canary lost is the fix, and strong corroboration.
     let cited_text: String = logs
         .iter()
@@ -397,6 +401,13 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
             }
         },
     })
+}
+
+fn crashed_container(ev: &Evidence) -> Option<&ContainerFacts> {
+    canary_containers(ev)
+        .map(|(_, c)| c)
+        .filter(|c| c.restart_count > 0 || waiting_reason(&c.state) == Some("CrashLoopBackOff"))
+        .max_by_key(|c| c.restart_count)
 }
 
 fn first_line(s: &str) -> &str {

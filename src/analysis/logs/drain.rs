@@ -2,9 +2,10 @@
 //! and leading tokens to a small leaf; inside the leaf the most similar template wins if it is
 //! similar enough, and positions where they differ become `<*>`.
 
+use super::hash::FxMap;
 use super::mask::{Tokens, WILDCARD};
+use super::weight::TokenWeights;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Debug, Clone)]
 pub struct DrainConfig {
@@ -22,7 +23,7 @@ impl Default for DrainConfig {
     fn default() -> Self {
         DrainConfig {
             prefix_tokens: 2,
-            similarity: 0.5,
+            similarity: 0.8,
             max_children: 100,
             max_clusters: 5000,
         }
@@ -51,6 +52,7 @@ pub struct Drain {
     clusters: Vec<Cluster>,
     overflow: Option<u32>,
     overflow_lines: u64,
+    weights: TokenWeights,
 }
 
 impl Drain {
@@ -62,11 +64,13 @@ impl Drain {
             clusters: Vec::new(),
             overflow: None,
             overflow_lines: 0,
+            weights: TokenWeights::default(),
         }
     }
 
     /// The template id for one line.
     pub fn add(&mut self, toks: &Tokens) -> u32 {
+        self.weights.observe(toks);
         let full = self.clusters.len() >= self.cfg.max_clusters;
         let Some(leaf) = self.leaf(toks, !full) else {
             return self.overflow_id();
@@ -186,7 +190,7 @@ impl Drain {
             let Some(c) = self.clusters.get(id as usize) else {
                 continue;
             };
-            let (sim, params) = similarity(&c.tokens, toks);
+            let (sim, params) = similarity(&c.tokens, toks, &self.weights);
             if best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p)) {
                 best = Some((sim, params, id));
             }
@@ -196,65 +200,38 @@ impl Drain {
     }
 }
 
-/// Share of positions where the template holds the line's literal token. Positions where
-/// the line's own token was pre-masked are left out: agreeing on `<*>` proves nothing, and
-/// counting them against a match would make long headers block every merge.
-fn similarity(tmpl: &[Box<str>], toks: &Tokens) -> (f64, usize) {
-    let mut same = 0usize;
+/// A line token that is itself partly masked (`LOCAL(<*>)` against `<*>`) differs mostly in
+/// shape, so disagreeing there costs less than disagreeing on a word.
+const VAR_MISMATCH_WEIGHT: f32 = 0.3;
+
+/// Weighted share of positions where the template holds the line's literal token. Positions
+/// where the line's own token was pre-masked are left out: agreeing on `<*>` proves
+/// nothing. Tokens common to most lines (header columns) weigh little, so a short message
+/// behind a long constant header still has to match on its own words.
+fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights) -> (f64, usize) {
+    let mut same = 0f32;
     let mut params = 0usize;
-    let mut considered = 0usize;
+    let mut considered = 0f32;
     for (i, t) in tmpl.iter().enumerate() {
-        if &**t == WILDCARD {
-            params += 1;
-        }
-        if toks.is_var(i) && **t == *toks.get(i) {
+        let lt = toks.get(i);
+        let var = toks.is_var(i);
+        if var && **t == *lt {
             continue;
         }
-        considered += 1;
-        if **t == *toks.get(i) {
-            same += 1;
+        let wi = if var { VAR_MISMATCH_WEIGHT } else { w.get(i) };
+        considered += wi;
+        if &**t == WILDCARD {
+            // As in Drain, a wildcard is not evidence of similarity: a template only
+            // generalises further through lines that match its remaining literal tokens.
+            params += 1;
+        } else if **t == *lt {
+            same += wi;
         }
     }
-    if considered == 0 {
+    if considered == 0.0 {
         return (1.0, params);
     }
-    (same as f64 / considered as f64, params)
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-/// A small multiply-rotate hasher: the tree is keyed by short tokens, SipHash would dominate
-/// the profile, and a fixed hasher keeps runs deterministic.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FxHasher {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
+    ((same / considered) as f64, params)
 }
 
 #[cfg(test)]

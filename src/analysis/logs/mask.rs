@@ -26,7 +26,8 @@ impl Tokens {
         self.buf.clear();
         self.spans.clear();
         self.var.clear();
-        for tok in text.split_ascii_whitespace() {
+        let mut rest = text;
+        while let Some(tok) = next_token(&mut rest) {
             let start = self.buf.len();
             let var = mask_token(tok, &mut self.buf);
             self.spans.push((start as u32, self.buf.len() as u32));
@@ -57,6 +58,32 @@ impl Tokens {
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
+}
+
+/// Longest bracketed span kept as one token.
+const MAX_BRACKET: usize = 64;
+
+/// Splits on ASCII whitespace, except that a short `[...]` group stays one token: headers
+/// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
+/// word count would otherwise change the line's length and so its template.
+fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    let s = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    if s.is_empty() {
+        *rest = s;
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut from = 0;
+    if b[0] == b'[' {
+        let window = &b[..b.len().min(MAX_BRACKET)];
+        if let Some(close) = window.iter().position(|&c| c == b']') {
+            from = close;
+        }
+    }
+    let end = b[from..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |p| from + p);
+    let (tok, tail) = s.split_at(end);
+    *rest = tail;
+    Some(tok)
 }
 
 /// Appends the masked form of `tok` to `out`; true if anything was masked.
@@ -124,6 +151,9 @@ mod tests {
                 "worker[<*>]: request \"<*>\" done",
             ),
             ("  spaced\tout   words  ", "spaced out words"),
+            ("INFO [IPC Server handler 5 on 80] x", "INFO [<*>] x"),
+            ("INFO [Async event handler] x", "INFO [Async event handler] x"),
+            ("[unclosed bracket here", "[unclosed bracket here"),
         ];
         for (line, want) in cases {
             assert_eq!(masked(line), want, "line {line:?}");

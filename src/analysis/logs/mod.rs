@@ -4,12 +4,14 @@
 //! thing in canary and stable logs; [`LogMiner::finish`] then ranks templates into findings.
 
 pub mod drain;
+mod hash;
 mod json;
 pub mod level;
 pub mod mask;
 pub mod miner;
 pub mod rank;
 pub mod reader;
+mod weight;
 
 pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
 pub use miner::{Mined, TemplateMiner};

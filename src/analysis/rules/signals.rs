@@ -61,6 +61,11 @@ pub fn dependency_target(line: &str) -> Option<String> {
     })
 }
 
+/// The app or its runtime says memory ran out.
+pub static OUT_OF_MEMORY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)out\s+of\s+memory|MemoryError|OutOfMemoryError|heap\s+out\s+of\s+memory|allocation\s+failed|cannot\s+allocate\s+memory|runtime:\s+out\s+of\s+memory|oom[-_ ]?kill|memory\s+limit")
+});
+
 /// Crashes the kubelet reports when the entrypoint itself is wrong.
 pub static BAD_ENTRYPOINT: LazyLock<Regex> = LazyLock::new(|| {
     re(

@@ -217,7 +217,8 @@ fn write_diff_text(ev: &LogEvidence, top: usize, out: &mut dyn Write) -> anyhow:
             cut(&f.template, 160)
         )?;
         if !f.example.is_empty() && f.example != f.template {
-            writeln!(out, "{:56}  e.g. {}", "", cut(&f.example, 160))?;
+            let example = cut(&f.example, 160).replace(char::is_control, " ");
+            writeln!(out, "{:55}  e.g. {example}", "")?;
         }
     }
     if ev.findings.len() > top {

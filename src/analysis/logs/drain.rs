@@ -30,6 +30,9 @@ impl Default for DrainConfig {
     }
 }
 
+/// Line shapes remembered for the fast path; bounded so unique lines cannot grow it.
+const MAX_SHAPES: usize = 1 << 16;
+
 pub const OVERFLOW_TEMPLATE: &str = "<overflow>";
 
 #[derive(Debug)]
@@ -53,6 +56,8 @@ pub struct Drain {
     overflow: Option<u32>,
     overflow_lines: u64,
     weights: TokenWeights,
+    /// Line shape (hash of its masked tokens) to the template it went to.
+    seen: FxMap<u64, u32>,
 }
 
 impl Drain {
@@ -65,12 +70,39 @@ impl Drain {
             overflow: None,
             overflow_lines: 0,
             weights: TokenWeights::default(),
+            seen: FxMap::default(),
         }
     }
 
     /// The template id for one line.
     pub fn add(&mut self, toks: &Tokens) -> u32 {
         self.weights.observe(toks);
+        // Most lines repeat an earlier line's exact shape; if that line's template still
+        // covers this one, the tree walk and the leaf scan would find nothing better.
+        let shape = toks.shape_hash();
+        if let Some(&id) = self.seen.get(&shape)
+            && self.covers(id, toks)
+        {
+            return id;
+        }
+        let id = self.add_slow(toks);
+        if Some(id) != self.overflow && self.seen.len() < MAX_SHAPES {
+            self.seen.insert(shape, id);
+        }
+        id
+    }
+
+    fn covers(&self, id: u32, toks: &Tokens) -> bool {
+        self.clusters.get(id as usize).is_some_and(|c| {
+            c.tokens.len() == toks.len()
+                && c.tokens
+                    .iter()
+                    .enumerate()
+                    .all(|(i, t)| &**t == WILDCARD || **t == *toks.get(i))
+        })
+    }
+
+    fn add_slow(&mut self, toks: &Tokens) -> u32 {
         let full = self.clusters.len() >= self.cfg.max_clusters;
         let Some(leaf) = self.leaf(toks, !full) else {
             return self.overflow_id();

@@ -118,7 +118,9 @@ fn mining_is_deterministic() {
 fn short_messages_behind_a_constant_header_stay_apart() {
     let mut lines = Vec::new();
     for i in 0..30 {
-        lines.push(format!("- {i} node-{i} RAS KERNEL INFO generating core.{i}"));
+        lines.push(format!(
+            "- {i} node-{i} RAS KERNEL INFO generating core.{i}"
+        ));
         lines.push(format!("- {i} node-{i} RAS KERNEL INFO program interrupt"));
     }
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();

@@ -25,6 +25,9 @@ impl Hasher for FxHasher {
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
     }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
@@ -38,4 +41,3 @@ impl FxHasher {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
-

@@ -154,7 +154,9 @@ pub fn word_level(w: &str, lenient: bool) -> Option<LogLevel> {
     let upper = w.bytes().all(|b| b.is_ascii_uppercase());
     TABLE
         .iter()
-        .find(|(name, _, ambiguous)| w.eq_ignore_ascii_case(name) && (lenient || !ambiguous || upper))
+        .find(|(name, _, ambiguous)| {
+            w.eq_ignore_ascii_case(name) && (lenient || !ambiguous || upper)
+        })
         .map(|&(_, l, _)| l)
 }
 

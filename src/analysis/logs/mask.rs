@@ -55,6 +55,17 @@ impl Tokens {
         self.var.get(i).copied().unwrap_or(false)
     }
 
+    /// Hash of the masked tokens and their boundaries.
+    pub fn shape_hash(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut h = super::hash::FxHasher::default();
+        h.write(self.buf.as_bytes());
+        for &(_, e) in &self.spans {
+            h.write_u32(e);
+        }
+        h.finish()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -80,7 +91,10 @@ fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
             from = close;
         }
     }
-    let end = b[from..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |p| from + p);
+    let end = b[from..]
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .map_or(b.len(), |p| from + p);
     let (tok, tail) = s.split_at(end);
     *rest = tail;
     Some(tok)
@@ -152,7 +166,10 @@ mod tests {
             ),
             ("  spaced\tout   words  ", "spaced out words"),
             ("INFO [IPC Server handler 5 on 80] x", "INFO [<*>] x"),
-            ("INFO [Async event handler] x", "INFO [Async event handler] x"),
+            (
+                "INFO [Async event handler] x",
+                "INFO [Async event handler] x",
+            ),
             ("[unclosed bracket here", "[unclosed bracket here"),
         ];
         for (line, want) in cases {

@@ -16,12 +16,15 @@ const RECALL_GOAL: f64 = 0.99;
 const FP_GOAL: f64 = 0.01;
 
 fn corpus(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/redaction").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/redaction")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
 fn rows(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// Returns (recall, lines) and prints every miss.
@@ -33,10 +36,17 @@ fn recall(file: &str) -> (f64, usize) {
         let mut cols = row.split('\t');
         let line = cols.next().unwrap_or_default();
         let secrets: Vec<&str> = cols.collect();
-        assert!(!secrets.is_empty(), "{file}: row without annotated secret: {line}");
+        assert!(
+            !secrets.is_empty(),
+            "{file}: row without annotated secret: {line}"
+        );
         total += 1;
         let out = red.line(line);
-        let leaked: Vec<&str> = secrets.iter().copied().filter(|s| out.contains(s)).collect();
+        let leaked: Vec<&str> = secrets
+            .iter()
+            .copied()
+            .filter(|s| out.contains(s))
+            .collect();
         if leaked.is_empty() {
             clean += 1;
         } else {
@@ -45,7 +55,10 @@ fn recall(file: &str) -> (f64, usize) {
         assert_eq!(red.line(&out), out, "redaction not idempotent");
     }
     let recall = clean as f64 / total.max(1) as f64;
-    println!("recall {file}: {clean}/{total} secret lines fully redacted = {:.2}%", recall * 100.0);
+    println!(
+        "recall {file}: {clean}/{total} secret lines fully redacted = {:.2}%",
+        recall * 100.0
+    );
     (recall, total)
 }
 
@@ -62,7 +75,10 @@ fn false_positives(file: &str) -> (f64, usize) {
         }
     }
     let rate = changed as f64 / total.max(1) as f64;
-    println!("false positives {file}: {changed}/{total} ordinary lines changed = {:.2}%", rate * 100.0);
+    println!(
+        "false positives {file}: {changed}/{total} ordinary lines changed = {:.2}%",
+        rate * 100.0
+    );
     (rate, total)
 }
 
@@ -77,7 +93,10 @@ fn recall_on_secret_corpus() {
 fn false_positives_on_ordinary_corpus() {
     let (rate, total) = false_positives("ordinary.txt");
     assert!(total >= 500, "corpus too small: {total}");
-    assert!(rate <= FP_GOAL, "false-positive rate {rate:.4} above {FP_GOAL}");
+    assert!(
+        rate <= FP_GOAL,
+        "false-positive rate {rate:.4} above {FP_GOAL}"
+    );
 }
 
 #[test]
@@ -105,5 +124,40 @@ fn whole_corpus_blob_via_text() {
                 "text() leaked {secret:?} that line() catches"
             );
         }
+    }
+}
+
+#[test]
+fn throughput_is_reported() {
+    // Not asserted (debug builds and shared CI machines vary); run with --release to judge.
+    // Reports plain lines (no trigger word at all, the common case in real logs) separately
+    // from this corpus's deliberately tricky look-alikes.
+    let red = Redactor::with_key(b"corpus");
+    let text = corpus("ordinary.txt");
+    // Warm up: the first call compiles every pattern.
+    std::hint::black_box(red.line("password=x"));
+    let triggers = [
+        "pass", "pw", "secret", "token", "key", "auth", "cred", "session", "cookie", "sig", "sid",
+        "://", "bearer", "basic", " -",
+    ];
+    let (plain, tricky): (Vec<&str>, Vec<&str>) =
+        rows(&text).partition(|l| !triggers.iter().any(|t| l.to_ascii_lowercase().contains(t)));
+    for (name, lines) in [("plain", plain), ("look-alike", tricky)] {
+        let bytes: usize = lines.iter().map(|l| l.len()).sum();
+        let rounds = 20;
+        let start = std::time::Instant::now();
+        for _ in 0..rounds {
+            for line in &lines {
+                std::hint::black_box(red.line(line));
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let n = (lines.len() * rounds).max(1) as f64;
+        println!(
+            "throughput on {} {name} lines: {:.0} ns/line, {:.1} MB/s",
+            lines.len(),
+            secs * 1e9 / n,
+            (bytes * rounds) as f64 / secs / 1e6
+        );
     }
 }

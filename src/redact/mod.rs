@@ -57,7 +57,10 @@ impl Default for Redactor {
 impl fmt::Debug for Redactor {
     // The key must not leak through debug logging either.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Redactor").field("emails", &self.emails).field("ips", &self.ips).finish_non_exhaustive()
+        f.debug_struct("Redactor")
+            .field("emails", &self.emails)
+            .field("ips", &self.ips)
+            .finish_non_exhaustive()
     }
 }
 
@@ -67,12 +70,19 @@ impl Redactor {
             Some(k) => k.into(),
             None => pseudonym::process_key().into(),
         };
-        Redactor { key, emails: config.emails, ips: config.ips }
+        Redactor {
+            key,
+            emails: config.emails,
+            ips: config.ips,
+        }
     }
 
     /// A redactor with a fixed pseudonym key (tests, or correlation across runs).
     pub fn with_key(key: &[u8]) -> Self {
-        Redactor::new(RedactionConfig { key: Some(key.to_vec()), ..RedactionConfig::default() })
+        Redactor::new(RedactionConfig {
+            key: Some(key.to_vec()),
+            ..RedactionConfig::default()
+        })
     }
 
     pub fn with_emails(mut self, on: bool) -> Self {
@@ -123,7 +133,10 @@ impl Redactor {
     /// The placeholder for `secret` of the given kind (`[a-z0-9_]+`), for callers that
     /// know a whole value is secret (e.g. a Secret's data).
     pub fn pseudonym(&self, kind: &str, secret: &str) -> String {
-        let kind_ok = !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let kind_ok = !kind.is_empty()
+            && kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         pseudonym::placeholder(&self.key, if kind_ok { kind } else { "secret" }, secret)
     }
 }

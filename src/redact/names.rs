@@ -18,50 +18,195 @@ pub(crate) struct SecretName {
 }
 
 const fn strong(kind: &'static str) -> Option<SecretName> {
-    Some(SecretName { tier: Tier::Strong, kind })
+    Some(SecretName {
+        tier: Tier::Strong,
+        kind,
+    })
 }
 const fn weak(kind: &'static str) -> Option<SecretName> {
-    Some(SecretName { tier: Tier::Weak, kind })
+    Some(SecretName {
+        tier: Tier::Weak,
+        kind,
+    })
 }
 
 /// Suffixes that re-describe the secret itself (`password_b64`, `SECRET_KEY_BASE`) rather
 /// than something about it (`token_count`, `password_file`).
 const VALUE_SUFFIXES: &[&str] = &[
-    "value", "val", "b64", "base64", "hex", "str", "string", "plain", "plaintext", "raw",
-    "data", "encoded", "enc", "literal", "text", "base",
+    "value",
+    "val",
+    "b64",
+    "base64",
+    "hex",
+    "str",
+    "string",
+    "plain",
+    "plaintext",
+    "raw",
+    "data",
+    "encoded",
+    "enc",
+    "literal",
+    "text",
+    "base",
 ];
 
 /// Words ending in "pass" that are not passwords (`keypass`, `storepass`, `dbpass` are).
 const NOT_PASSWORDS: &[&str] = &[
-    "bypass", "compass", "surpass", "trespass", "overpass", "underpass", "multipass",
-    "onepass", "firstpass", "secondpass", "singlepass", "twopass", "encompass",
+    "bypass",
+    "compass",
+    "surpass",
+    "trespass",
+    "overpass",
+    "underpass",
+    "multipass",
+    "onepass",
+    "firstpass",
+    "secondpass",
+    "singlepass",
+    "twopass",
+    "encompass",
 ];
 
 /// `X_key` prefixes that make a key a credential.
 const SECRET_KEY_PREFIXES: &[&str] = &[
-    "api", "access", "secret", "private", "account", "signing", "master", "encryption",
-    "shared", "client", "app", "subscription", "service", "storage", "admin", "auth", "sas",
-    "webhook", "deploy", "ssh", "gpg", "pgp", "hmac", "jwt", "crypto", "root", "session",
-    "consumer", "license", "cipher", "aes", "decryption", "token", "sendgrid", "stripe",
-    "openai", "mailgun", "twilio", "sentry", "datadog", "dd", "algolia", "firebase",
+    "api",
+    "access",
+    "secret",
+    "private",
+    "account",
+    "signing",
+    "master",
+    "encryption",
+    "shared",
+    "client",
+    "app",
+    "subscription",
+    "service",
+    "storage",
+    "admin",
+    "auth",
+    "sas",
+    "webhook",
+    "deploy",
+    "ssh",
+    "gpg",
+    "pgp",
+    "hmac",
+    "jwt",
+    "crypto",
+    "root",
+    "session",
+    "consumer",
+    "license",
+    "cipher",
+    "aes",
+    "decryption",
+    "token",
+    "sendgrid",
+    "stripe",
+    "openai",
+    "mailgun",
+    "twilio",
+    "sentry",
+    "datadog",
+    "dd",
+    "algolia",
+    "firebase",
 ];
 
 /// `X_key` prefixes that make a key a lookup handle, never a credential.
 const INERT_KEY_PREFIXES: &[&str] = &[
-    "cache", "idempotency", "partition", "routing", "sort", "foreign", "object", "s3",
-    "lookup", "map", "config", "label", "annotation", "dedup", "dedupe", "shard", "hash",
-    "row", "registry", "lock", "queue", "metric", "translation", "i18n", "message", "public",
-    "publishable", "pub", "group", "unique", "index", "json", "dict", "field", "header",
-    "record", "entry", "item", "bucket", "file", "blob", "primary", "composite", "cluster",
-    "kafka", "event", "job", "task", "request", "trace", "span", "dedupe", "secondary",
+    "cache",
+    "idempotency",
+    "partition",
+    "routing",
+    "sort",
+    "foreign",
+    "object",
+    "s3",
+    "lookup",
+    "map",
+    "config",
+    "label",
+    "annotation",
+    "dedup",
+    "dedupe",
+    "shard",
+    "hash",
+    "row",
+    "registry",
+    "lock",
+    "queue",
+    "metric",
+    "translation",
+    "i18n",
+    "message",
+    "public",
+    "publishable",
+    "pub",
+    "group",
+    "unique",
+    "index",
+    "json",
+    "dict",
+    "field",
+    "header",
+    "record",
+    "entry",
+    "item",
+    "bucket",
+    "file",
+    "blob",
+    "primary",
+    "composite",
+    "cluster",
+    "kafka",
+    "event",
+    "job",
+    "task",
+    "request",
+    "trace",
+    "span",
+    "dedupe",
+    "secondary",
 ];
 
 /// `X_token` prefixes for pagination cursors and parser/LLM tokens.
 const INERT_TOKEN_PREFIXES: &[&str] = &[
-    "page", "next", "continue", "continuation", "pagination", "sync", "resume",
-    "cancellation", "cancel", "lexer", "parse", "parser", "unexpected", "max", "num",
-    "total", "input", "output", "prompt", "completion", "eos", "bos", "pad", "unk", "sep",
-    "special", "end", "start", "stop", "last", "first", "cursor", "invalid",
+    "page",
+    "next",
+    "continue",
+    "continuation",
+    "pagination",
+    "sync",
+    "resume",
+    "cancellation",
+    "cancel",
+    "lexer",
+    "parse",
+    "parser",
+    "unexpected",
+    "max",
+    "num",
+    "total",
+    "input",
+    "output",
+    "prompt",
+    "completion",
+    "eos",
+    "bos",
+    "pad",
+    "unk",
+    "sep",
+    "special",
+    "end",
+    "start",
+    "stop",
+    "last",
+    "first",
+    "cursor",
+    "invalid",
 ];
 
 /// Splits `X-Api-Key`, `spring.datasource.password`, `clientSecret`, `AWSSecretKey` into
@@ -80,7 +225,10 @@ pub(crate) fn words(name: &str) -> Vec<String> {
         if c.is_ascii_uppercase() && !cur.is_empty() {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push(std::mem::take(&mut cur));
             }
         }
@@ -95,11 +243,19 @@ pub(crate) fn words(name: &str) -> Vec<String> {
 /// Classifies a key name; `None` means "not a secret name".
 pub(crate) fn classify(name: &str) -> Option<SecretName> {
     let mut ws = words(name);
-    while ws.len() > 1 && ws.last().is_some_and(|w| VALUE_SUFFIXES.contains(&w.as_str())) {
+    while ws.len() > 1
+        && ws
+            .last()
+            .is_some_and(|w| VALUE_SUFFIXES.contains(&w.as_str()))
+    {
         ws.pop();
     }
     let last = ws.last()?.as_str();
-    let prev = ws.len().checked_sub(2).and_then(|i| ws.get(i)).map(String::as_str);
+    let prev = ws
+        .len()
+        .checked_sub(2)
+        .and_then(|i| ws.get(i))
+        .map(String::as_str);
 
     if last == "pass"
         || last == "pw"
@@ -173,24 +329,41 @@ pub(crate) fn is_inert_value(v: &str) -> bool {
         return true;
     }
     let lower = v.to_ascii_lowercase();
-    if lower.starts_with("<redacted") || lower.starts_with("[redacted") || lower.starts_with("(redacted") {
+    if lower.starts_with("<redacted")
+        || lower.starts_with("[redacted")
+        || lower.starts_with("(redacted")
+    {
         return true;
     }
-    if v.bytes().all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'#' | b'-' | b'?' | b'_' | b'<' | b'>' | b'[' | b']')) {
+    if v.bytes().all(|b| {
+        matches!(
+            b,
+            b'*' | b'x' | b'X' | b'.' | b'#' | b'-' | b'?' | b'_' | b'<' | b'>' | b'[' | b']'
+        )
+    }) {
         return true;
     }
     if v.len() <= 5 && v.bytes().all(|b| b.is_ascii_digit()) {
         return true;
     }
     // Substitutions: Kubernetes $(VAR), shell ${VAR}/$VAR, Windows %VAR%, Helm {{ }}.
-    if v.starts_with("$(") || v.starts_with("${") || v.starts_with("{{") || (v.starts_with('%') && v.ends_with('%'))
-        || (v.starts_with('$') && v[1..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
+    if v.starts_with("$(")
+        || v.starts_with("${")
+        || v.starts_with("{{")
+        || (v.starts_with('%') && v.ends_with('%'))
+        || (v.starts_with('$')
+            && v[1..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
     {
         return true;
     }
     // Documentation placeholders: `<API-KEY>`, `<your token here>`.
     if let Some(inner) = v.strip_prefix('<')
-        && inner.trim_end_matches('>').bytes().all(|b| b.is_ascii_alphanumeric() || b" _-".contains(&b))
+        && inner
+            .trim_end_matches('>')
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" _-".contains(&b))
     {
         return true;
     }
@@ -198,20 +371,93 @@ pub(crate) fn is_inert_value(v: &str) -> bool {
         return true;
     }
     // Absolute file paths name where a secret lives, e.g. `token=/var/run/secrets/...`.
-    if v.starts_with('/') && v[1..].contains('/') && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)) {
+    if v.starts_with('/')
+        && v[1..].contains('/')
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+    {
         return true;
     }
     const WORDS: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "null", "nil", "none", "undefined", "empty",
-        "unset", "set", "present", "absent", "missing", "required", "optional", "redacted",
-        "hidden", "masked", "filtered", "sensitive", "omitted", "removed", "invalid", "expired",
-        "valid", "provided", "unknown", "default", "changeme_not_set", "bearer", "basic",
-        "digest", "negotiate", "ntlm", "enabled", "disabled", "ok", "n/a", "na",
-        "[filtered]", "<nil>", "<none>", "<hidden>", "<masked>", "(sensitive)", "{}", "[]",
-        "(none)", "not set", "notset", "refreshed", "rotated", "revoked", "found", "loaded",
-        "configured", "supplied", "ignored", "string", "object", "bool", "boolean", "int",
-        "auto", "oauth", "oauth2", "oidc", "jwt", "ldap", "saml", "mtls", "tls", "anonymous",
-        "native", "kerberos", "iam",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+        "nil",
+        "none",
+        "undefined",
+        "empty",
+        "unset",
+        "set",
+        "present",
+        "absent",
+        "missing",
+        "required",
+        "optional",
+        "redacted",
+        "hidden",
+        "masked",
+        "filtered",
+        "sensitive",
+        "omitted",
+        "removed",
+        "invalid",
+        "expired",
+        "valid",
+        "provided",
+        "unknown",
+        "default",
+        "changeme_not_set",
+        "bearer",
+        "basic",
+        "digest",
+        "negotiate",
+        "ntlm",
+        "enabled",
+        "disabled",
+        "ok",
+        "n/a",
+        "na",
+        "[filtered]",
+        "<nil>",
+        "<none>",
+        "<hidden>",
+        "<masked>",
+        "(sensitive)",
+        "{}",
+        "[]",
+        "(none)",
+        "not set",
+        "notset",
+        "refreshed",
+        "rotated",
+        "revoked",
+        "found",
+        "loaded",
+        "configured",
+        "supplied",
+        "ignored",
+        "string",
+        "object",
+        "bool",
+        "boolean",
+        "int",
+        "auto",
+        "oauth",
+        "oauth2",
+        "oidc",
+        "jwt",
+        "ldap",
+        "saml",
+        "mtls",
+        "tls",
+        "anonymous",
+        "native",
+        "kerberos",
+        "iam",
     ];
     WORDS.contains(&lower.as_str())
 }
@@ -225,9 +471,12 @@ pub(crate) fn looks_secretish(v: &str) -> bool {
     let has_digit = v.bytes().any(|b| b.is_ascii_digit());
     let has_alpha = v.bytes().any(|b| b.is_ascii_alphabetic());
     let has_symbol = v.bytes().any(|b| b"!@#$%^&*+=?~|".contains(&b));
-    let inner_upper = v.bytes().skip(1).any(|b| b.is_ascii_uppercase()) && v.bytes().any(|b| b.is_ascii_lowercase());
+    let inner_upper = v.bytes().skip(1).any(|b| b.is_ascii_uppercase())
+        && v.bytes().any(|b| b.is_ascii_lowercase());
     // `my-secret-v2`, `db.example.com`: Kubernetes-style names and hosts, not passwords.
-    let dns_like = v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    let dns_like = v
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && (v.contains('-') || v.contains('.'));
     !dns_like && ((has_digit && has_alpha) || has_symbol || inner_upper)
 }
@@ -235,7 +484,11 @@ pub(crate) fn looks_secretish(v: &str) -> bool {
 /// Strict randomness test for weak names (`key=`, `session=`): only machine-generated
 /// strings, so cache keys like `default/web-7d9f` and status words pass through.
 pub(crate) fn looks_random(v: &str) -> bool {
-    if v.len() < 16 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_%.-~".contains(&b)) {
+    if v.len() < 16
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_%.-~".contains(&b))
+    {
         return false;
     }
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
@@ -251,7 +504,10 @@ pub(crate) fn looks_random(v: &str) -> bool {
 /// almost never a lookup handle; the inert prefixes (`CACHE_KEY`, `PUBLIC_KEY`) still are.
 pub(crate) fn classify_env(name: &str) -> Option<SecretName> {
     match classify(name)? {
-        SecretName { tier: Tier::Weak, kind: "key" } => strong("key"),
+        SecretName {
+            tier: Tier::Weak,
+            kind: "key",
+        } => strong("key"),
         other => Some(other),
     }
 }

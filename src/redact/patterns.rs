@@ -2,7 +2,8 @@
 //! protection and pseudonyms live in `scan.rs`, so families can overlap freely.
 
 use super::names::{self, Tier};
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet, SetMatches};
+use std::ops::Deref;
 
 /// One span of secret text and what kind of secret it is (shown in the placeholder).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,28 +16,91 @@ pub(crate) struct Hit {
 /// A self-identifying token shape (vendor prefixes, JWT) whose match is the secret (or the
 /// `s` group when the surrounding text should stay readable, e.g. the webhook host).
 pub(crate) struct TokenRule {
-    pub re: Regex,
+    pub re: Pat,
     pub kind: &'static str,
     pub check: fn(&str) -> bool,
 }
 
+/// A family regex plus its index in [`Rules::set`], so a family only runs its (capturing,
+/// slower) search when the one-pass set scan says it can match.
+pub(crate) struct Pat {
+    re: Regex,
+    id: usize,
+}
+
+impl Deref for Pat {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        &self.re
+    }
+}
+
+impl Pat {
+    pub(crate) fn on(&self, active: &SetMatches) -> bool {
+        active.matched(self.id)
+    }
+
+    /// `captures_iter`, skipped entirely when the set scan ruled this family out.
+    pub(crate) fn caps_if<'r, 't>(
+        &'r self,
+        on: &SetMatches,
+        text: &'t str,
+    ) -> impl Iterator<Item = Captures<'t>> + use<'r, 't> {
+        self.on(on)
+            .then(|| self.re.captures_iter(text))
+            .into_iter()
+            .flatten()
+    }
+
+    pub(crate) fn find_if<'r, 't>(
+        &'r self,
+        on: &SetMatches,
+        text: &'t str,
+    ) -> impl Iterator<Item = regex::Match<'t>> + use<'r, 't> {
+        self.on(on)
+            .then(|| self.re.find_iter(text))
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// Collects every family pattern for the combined [`RegexSet`].
+#[derive(Default)]
+struct Builder {
+    patterns: Vec<String>,
+}
+
+impl Builder {
+    fn pat(&mut self, pattern: &str) -> Result<Pat, regex::Error> {
+        let re = compile(pattern)?;
+        self.patterns.push(re.as_str().to_owned());
+        Ok(Pat {
+            re,
+            id: self.patterns.len() - 1,
+        })
+    }
+}
+
 pub(crate) struct Rules {
+    /// Cheap literal prefilter (with [`needs_scan`]): most ordinary lines stop here.
     pub screen: Regex,
+    /// All family patterns in one automaton: which families can match this text.
+    pub set: RegexSet,
     pub tokens: Vec<TokenRule>,
-    pub pem: Regex,
-    pub pem_body: Regex,
-    pub url_userinfo: Regex,
-    pub kv: Regex,
-    pub env_pair: Regex,
-    pub chpasswd: Regex,
-    pub xml: Regex,
-    pub auth_header: Regex,
-    pub bearer: Regex,
-    pub basic: Regex,
-    pub cookie: Regex,
-    pub cli_flag: Regex,
-    pub short_flag: Regex,
-    pub attached_p: Regex,
+    pub pem: Pat,
+    pub pem_body: Pat,
+    pub url_userinfo: Pat,
+    pub kv: Pat,
+    pub env_pair: Pat,
+    pub chpasswd: Pat,
+    pub xml: Pat,
+    pub auth_header: Pat,
+    pub bearer: Pat,
+    pub basic: Pat,
+    pub cookie: Pat,
+    pub cli_flag: Pat,
+    pub short_flag: Pat,
+    pub attached_p: Pat,
     pub aws_secret_bare: Regex,
     pub email: Regex,
     pub ipv4: Regex,
@@ -61,21 +125,36 @@ fn mixed_alnum(s: &str) -> bool {
 
 impl Rules {
     pub(crate) fn build() -> Result<Rules, regex::Error> {
+        let b = std::cell::RefCell::new(Builder::default());
         let token = |re: &str, kind, check| -> Result<TokenRule, regex::Error> {
-            Ok(TokenRule { re: compile(re)?, kind, check })
+            Ok(TokenRule {
+                re: b.borrow_mut().pat(re)?,
+                kind,
+                check,
+            })
         };
-        Ok(Rules {
-            // A superset of every family's trigger: ordinary lines stop here with one DFA
-            // pass. Keep in sync when adding a family (the corpus test catches misses).
+        let pat = |re: &str| b.borrow_mut().pat(re);
+        let mut rules = Rules {
+            set: RegexSet::empty(),
+            // Together with `needs_scan`, a superset of every family's trigger. Kept to pure
+            // literals so it runs as a fast prefilter; non-literal triggers are checked by
+            // hand there. Keep in sync when adding a family (the corpus test catches misses).
             screen: compile(concat!(
                 r"(?i)pass|pw|secret|token|key|auth|cred|session|cookie|sig|sid|dockerc|://|eyj",
                 r"|akia|asia|abia|acca|aiza|ya29\.|gh[pousr]_|github_pat_|glpat-|xox[abposre]-|xapp-",
-                r"|[sr]k_(?:live|test)_|whsec_|-----begin|bearer|basic|\bsk-|\bsg\.|npm_|webhook",
-                r"|\s-[pau]|--(?:proxy-)?user|\dq~|(?m:^[\t ]*[a-z0-9+/]{40})",
+                r"|[sr]k_(?:live|test)_|whsec_|-----begin|bearer|basic|sk-|sg\.|npm_|webhook",
             ))?,
             tokens: vec![
-                token(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", "jwt", always)?,
-                token(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", "aws_access_key_id", always)?,
+                token(
+                    r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+                    "jwt",
+                    always,
+                )?,
+                token(
+                    r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",
+                    "aws_access_key_id",
+                    always,
+                )?,
                 token(r"\bAIza[0-9A-Za-z_-]{35}", "gcp_api_key", always)?,
                 token(r"\bya29\.[0-9A-Za-z_-]{20,}", "gcp_token", always)?,
                 token(
@@ -104,8 +183,16 @@ impl Rules {
                     "stripe_key",
                     always,
                 )?,
-                token(r"\bsk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}", "api_key", mixed_alnum)?,
-                token(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}", "api_key", always)?,
+                token(
+                    r"\bsk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}",
+                    "api_key",
+                    mixed_alnum,
+                )?,
+                token(
+                    r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}",
+                    "api_key",
+                    always,
+                )?,
                 token(r"\bnpm_[A-Za-z0-9]{36}\b", "npm_token", always)?,
                 // Azure AD client secrets carry a version digit and `Q~` at offset 3.
                 token(
@@ -116,50 +203,81 @@ impl Rules {
             ],
             // Unterminated blocks (truncated lines, a BEGIN seen alone) run to the end: fail
             // closed rather than leak the key body.
-            pem: compile(
+            pem: pat(
                 r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)",
             )?,
             // A line that is nothing but long base64 is, in a pod log, almost always the body
             // of a key or certificate dumped line by line.
-            pem_body: compile(r"(?m)^[\t ]*(?P<s>[A-Za-z0-9+/]{40,76}={0,2})[\t ]*\r?$")?,
-            url_userinfo: compile(
+            pem_body: pat(r"(?m)^[\t ]*(?P<s>[A-Za-z0-9+/]{40,76}={0,2})[\t ]*\r?$")?,
+            url_userinfo: pat(
                 r#"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/?#@:"'<>]*:(?P<s>[^\s/"'<>]+)@"#,
             )?,
-            kv: compile(concat!(
+            kv: pat(concat!(
                 r"(?P<key>(?:[A-Za-z_][A-Za-z0-9_.-]*?)?(?i:pass|pw|secret|token|key|auth|cred|session|cookie|sig|sid|sessid|dockerc)[A-Za-z0-9_.-]*)",
                 r#"(?:\\?["'])?[ \t]*(?P<sep>:=|=>|[:=])(?P<sp>[ \t]*)"#,
                 r#"(?:\\"(?P<v1>[^"\r\n]*?)\\"|"(?P<v2>(?:[^"\\\r\n]|\\.)*)"|'(?P<v3>[^'\r\n]*)'"#,
                 r#"|\{(?P<v5>[^{}"'\s]*)\}|(?P<v4>[^\s,;&"'`})\]>=][^\s,;&"'`})\]>]*))"#,
             ))?,
             // Kubernetes EnvVar dumps: `{"name":"DB_PASSWORD","value":"x"}`, `{Name:X Value:y}`.
-            env_pair: compile(concat!(
+            env_pair: pat(concat!(
                 r#"(?i)\bname["']?[ \t]*[:=][ \t]*["']?(?P<n>[A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[,;]?[ \t]*["']?value["']?[ \t]*[:=][ \t]*"#,
                 r#"(?:"(?P<v1>[^"\r\n]*)"|'(?P<v2>[^'\r\n]*)'|(?P<v3>[^\s,}\]]+))"#,
             ))?,
-            chpasswd: compile(r#"\becho[ \t]+["']?[A-Za-z0-9_.-]+:(?P<s>[^\s"'|]+)["']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"#)?,
-            xml: compile(
+            chpasswd: pat(
+                r#"\becho[ \t]+["']?[A-Za-z0-9_.-]+:(?P<s>[^\s"'|]+)["']?[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"#,
+            )?,
+            xml: pat(
                 r"<(?P<key>(?:[A-Za-z_][A-Za-z0-9_:.-]*?)?(?i:pass|pw|secret|token|key|cred)[A-Za-z0-9_.-]*)(?:\s[^>]*)?>(?P<s>[^<\r\n]+)</",
             )?,
-            auth_header: compile(concat!(
+            auth_header: pat(concat!(
                 r#"(?i)\b(?:proxy-)?authorization["']?[ \t]*[:=][ \t\["']*"#,
                 r"(?:(?P<scheme>bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|bot|sso-key|aws4-hmac-sha256|sharedaccesssignature|splunk|hmac|mac)[ \t]+)?",
                 r#"(?P<s>[^\s"'\]]+(?:,[ \t]*[A-Za-z]+=[^\s"',\]]+)*)"#,
             ))?,
-            bearer: compile(r"(?i)\bbearer[ \t]+(?P<s>[A-Za-z0-9._~+/=-]{12,})")?,
-            basic: compile(r"(?i)\bbasic[ \t]+(?P<s>[A-Za-z0-9+/]{6,}={0,2})")?,
-            cookie: compile(r#"(?i)\b(?:set-)?cookie["']?[ \t]*[:=][ \t]*["']?(?P<s>[^"'\r\n]+)"#)?,
-            cli_flag: compile(concat!(
+            bearer: pat(r"(?i)\bbearer[ \t]+(?P<s>[A-Za-z0-9._~+/=-]{12,})")?,
+            basic: pat(r"(?i)\bbasic[ \t]+(?P<s>[A-Za-z0-9+/]{6,}={0,2})")?,
+            cookie: pat(r#"(?i)\b(?:set-)?cookie["']?[ \t]*[:=][ \t]*["']?(?P<s>[^"'\r\n]+)"#)?,
+            cli_flag: pat(concat!(
                 r#"(?:^|[\s"'\[,])--?(?P<flag>[A-Za-z][A-Za-z0-9_.-]*)["']?(?:,[ \t]*|[ \t]+|=)["']?"#,
                 r#"(?P<s>[^\s"',\]]+)"#,
             ))?,
-            short_flag: compile(r#"(?:^|[\s"'\[,])-(?P<flag>[pa])["']?(?:,[ \t]*|[ \t]+)["']?(?P<s>[^\s"',\]]+)"#)?,
-            attached_p: compile(r#"(?:^|[\s"'\[,])-p(?P<s>[^\s"',\]]{3,})"#)?,
-            aws_secret_bare: compile(r"(?:^|[^A-Za-z0-9+/])(?P<s>[A-Za-z0-9+/]{40})(?:$|[^A-Za-z0-9+/=])")?,
-            email: compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")?,
+            short_flag: pat(
+                r#"(?:^|[\s"'\[,])-(?P<flag>[pa])["']?(?:,[ \t]*|[ \t]+)["']?(?P<s>[^\s"',\]]+)"#,
+            )?,
+            attached_p: pat(r#"(?:^|[\s"'\[,])-p(?P<s>[^\s"',\]]{3,})"#)?,
+            aws_secret_bare: compile(
+                r"(?:^|[^A-Za-z0-9+/])(?P<s>[A-Za-z0-9+/]{40})(?:$|[^A-Za-z0-9+/=])",
+            )?,
+            email: compile(
+                r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
+            )?,
             ipv4: compile(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b")?,
-            ipv6: compile(r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|(?:[0-9]{1,3}\.){3}[0-9]{1,3})")?,
-        })
+            ipv6: compile(
+                r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|(?:[0-9]{1,3}\.){3}[0-9]{1,3})",
+            )?,
+        };
+        rules.set = RegexSet::new(&b.borrow().patterns)?;
+        Ok(rules)
     }
+}
+
+/// Whether any family could match: the literal screen plus the few triggers that are not
+/// literals (short CLI flags, Azure `Q~` secrets, bare base64 lines).
+pub(crate) fn needs_scan(rules: &Rules, text: &str) -> bool {
+    use memchr::memmem;
+    let b = text.as_bytes();
+    rules.screen.is_match(text)
+        || memmem::find(b, b" -").is_some()
+        || memmem::find(b, b"\t-").is_some()
+        || memmem::find(b, b"Q~").is_some()
+        || text.split('\n').any(|line| {
+            line.trim_start_matches([' ', '\t'])
+                .bytes()
+                .take(40)
+                .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+                .count()
+                == 40
+        })
 }
 
 fn group_or_whole<'t>(caps: &Captures<'t>) -> Option<regex::Match<'t>> {
@@ -167,12 +285,16 @@ fn group_or_whole<'t>(caps: &Captures<'t>) -> Option<regex::Match<'t>> {
 }
 
 fn hit(m: regex::Match<'_>, kind: &'static str) -> Hit {
-    Hit { start: m.start(), end: m.end(), kind }
+    Hit {
+        start: m.start(),
+        end: m.end(),
+        kind,
+    }
 }
 
-pub(crate) fn scan_tokens(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
+pub(crate) fn scan_tokens(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
     for rule in &rules.tokens {
-        for caps in rule.re.captures_iter(text) {
+        for caps in rule.re.caps_if(on, text) {
             if let Some(m) = group_or_whole(&caps)
                 && (rule.check)(m.as_str())
             {
@@ -182,11 +304,11 @@ pub(crate) fn scan_tokens(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
     }
 }
 
-pub(crate) fn scan_pem(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    for m in rules.pem.find_iter(text) {
+pub(crate) fn scan_pem(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    for m in rules.pem.find_if(on, text) {
         hits.push(hit(m, "private_key"));
     }
-    for caps in rules.pem_body.captures_iter(text) {
+    for caps in rules.pem_body.caps_if(on, text) {
         if let Some(m) = caps.name("s")
             && mixed_alnum(m.as_str())
         {
@@ -195,8 +317,8 @@ pub(crate) fn scan_pem(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
     }
 }
 
-pub(crate) fn scan_url_userinfo(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    for caps in rules.url_userinfo.captures_iter(text) {
+pub(crate) fn scan_url_userinfo(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    for caps in rules.url_userinfo.caps_if(on, text) {
         if let Some(m) = caps.name("s")
             && !names::is_inert_value(m.as_str())
         {
@@ -209,16 +331,27 @@ pub(crate) fn scan_url_userinfo(rules: &Rules, text: &str, hits: &mut Vec<Hit>) 
 /// `key: value` is a config dump, not prose like "invalid token: expired".
 fn at_line_start(text: &str, pos: usize) -> bool {
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    text[line_start..pos].bytes().all(|b| matches!(b, b' ' | b'\t' | b'-' | b'"' | b'\''))
+    text[line_start..pos]
+        .bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'-' | b'"' | b'\''))
 }
 
-pub(crate) fn scan_kv(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
+pub(crate) fn scan_kv(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    if !rules.kv.on(on) {
+        return;
+    }
     let mut pos = 0;
     while let Some(caps) = rules.kv.captures_at(text, pos) {
-        let (Some(key), Some(whole)) = (caps.name("key"), caps.get(0)) else { break };
+        let (Some(key), Some(whole)) = (caps.name("key"), caps.get(0)) else {
+            break;
+        };
         // On rejection resume right after the key, so a non-secret match (`token_count="..."`
         // or a long quoted message) cannot swallow a secret nested in its value.
-        pos = if kv_hit(text, &caps, key).map(|h| hits.push(h)).is_some() { whole.end() } else { key.end() };
+        pos = if kv_hit(text, &caps, key).map(|h| hits.push(h)).is_some() {
+            whole.end()
+        } else {
+            key.end()
+        };
     }
 }
 
@@ -227,7 +360,10 @@ fn kv_hit(text: &str, caps: &Captures<'_>, key: regex::Match<'_>) -> Option<Hit>
     let (value, quoted) = if let Some(v) = caps.name("v4") {
         (v, false)
     } else {
-        (["v1", "v2", "v3", "v5"].iter().find_map(|g| caps.name(g))?, true)
+        (
+            ["v1", "v2", "v3", "v5"].iter().find_map(|g| caps.name(g))?,
+            true,
+        )
     };
     let v = value.as_str();
     if names::is_inert_value(v) || v.starts_with('{') || v.starts_with('[') {
@@ -247,38 +383,49 @@ fn kv_hit(text: &str, caps: &Captures<'_>, key: regex::Match<'_>) -> Option<Hit>
     accept.then(|| hit(value, class.kind))
 }
 
-pub(crate) fn scan_env_pairs(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    for caps in rules.env_pair.captures_iter(text) {
-        let (Some(name), Some(m)) = (caps.name("n"), ["v1", "v2", "v3"].iter().find_map(|g| caps.name(g))) else { continue };
-        let Some(class) = names::classify_env(name.as_str()) else { continue };
+pub(crate) fn scan_env_pairs(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    for caps in rules.env_pair.caps_if(on, text) {
+        let (Some(name), Some(m)) = (
+            caps.name("n"),
+            ["v1", "v2", "v3"].iter().find_map(|g| caps.name(g)),
+        ) else {
+            continue;
+        };
+        let Some(class) = names::classify_env(name.as_str()) else {
+            continue;
+        };
         let v = m.as_str();
         if !names::is_inert_value(v) && (class.tier == Tier::Strong || names::looks_random(v)) {
             hits.push(hit(m, class.kind));
         }
     }
-    for caps in rules.chpasswd.captures_iter(text) {
+    for caps in rules.chpasswd.caps_if(on, text) {
         if let Some(m) = caps.name("s") {
             hits.push(hit(m, "password"));
         }
     }
 }
 
-pub(crate) fn scan_xml(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    for caps in rules.xml.captures_iter(text) {
-        let (Some(key), Some(m)) = (caps.name("key"), caps.name("s")) else { continue };
+pub(crate) fn scan_xml(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    for caps in rules.xml.caps_if(on, text) {
+        let (Some(key), Some(m)) = (caps.name("key"), caps.name("s")) else {
+            continue;
+        };
         let local = key.as_str().rsplit(':').next().unwrap_or_default();
-        let Some(class) = names::classify(local) else { continue };
+        let Some(class) = names::classify(local) else {
+            continue;
+        };
         let v = m.as_str();
-        let accept = !names::is_inert_value(v)
-            && (class.tier == Tier::Strong || names::looks_random(v));
+        let accept =
+            !names::is_inert_value(v) && (class.tier == Tier::Strong || names::looks_random(v));
         if accept {
             hits.push(hit(m, class.kind));
         }
     }
 }
 
-pub(crate) fn scan_auth(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    for caps in rules.auth_header.captures_iter(text) {
+pub(crate) fn scan_auth(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    for caps in rules.auth_header.caps_if(on, text) {
         let Some(m) = caps.name("s") else { continue };
         let v = m.as_str();
         let kind = match caps.name("scheme").map(|s| s.as_str().to_ascii_lowercase()) {
@@ -291,14 +438,14 @@ pub(crate) fn scan_auth(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
         };
         hits.push(hit(m, kind));
     }
-    for caps in rules.bearer.captures_iter(text) {
+    for caps in rules.bearer.caps_if(on, text) {
         if let Some(m) = caps.name("s")
             && (names::looks_secretish(m.as_str()) || names::looks_random(m.as_str()))
         {
             hits.push(hit(m, "bearer_token"));
         }
     }
-    for caps in rules.basic.captures_iter(text) {
+    for caps in rules.basic.caps_if(on, text) {
         if let Some(m) = caps.name("s")
             && is_basic_credential(m.as_str())
         {
@@ -309,9 +456,19 @@ pub(crate) fn scan_auth(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
 
 /// Cookie headers: every cookie value is a potential session credential; attributes of
 /// `Set-Cookie` (Path, Expires, ...) are kept so the line stays readable.
-pub(crate) fn scan_cookie(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    const ATTRS: &[&str] = &["path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority", "partitioned"];
-    for caps in rules.cookie.captures_iter(text) {
+pub(crate) fn scan_cookie(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    const ATTRS: &[&str] = &[
+        "path",
+        "domain",
+        "expires",
+        "max-age",
+        "samesite",
+        "secure",
+        "httponly",
+        "priority",
+        "partitioned",
+    ];
+    for caps in rules.cookie.caps_if(on, text) {
         let Some(m) = caps.name("s") else { continue };
         let mut offset = m.start();
         for part in m.as_str().split(';') {
@@ -322,34 +479,52 @@ pub(crate) fn scan_cookie(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
             let value = part[eq + 1..].trim_end();
             let lead = value.len() - value.trim_start().len();
             let value = value.trim_start();
-            if name.is_empty() || name.contains(char::is_whitespace) || ATTRS.contains(&name.to_ascii_lowercase().as_str()) || names::is_inert_value(value) {
+            if name.is_empty()
+                || name.contains(char::is_whitespace)
+                || ATTRS.contains(&name.to_ascii_lowercase().as_str())
+                || names::is_inert_value(value)
+            {
                 continue;
             }
             // Preferences like `theme=dark` are not credentials; session ids look random.
-            let credential = names::classify(name).is_some() || names::looks_random(value) || names::looks_secretish(value);
+            let credential = names::classify(name).is_some()
+                || names::looks_random(value)
+                || names::looks_secretish(value);
             if !credential {
                 continue;
             }
             let start = part_start + eq + 1 + lead;
-            hits.push(Hit { start, end: start + value.len(), kind: "cookie" });
+            hits.push(Hit {
+                start,
+                end: start + value.len(),
+                kind: "cookie",
+            });
         }
     }
 }
 
 /// `--password secret`, `["--token", "abc"]`, and the ambiguous `-p` / `-a` only where a
 /// database or redis client makes them mean "password".
-pub(crate) fn scan_cli(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
-    for caps in rules.cli_flag.captures_iter(text) {
-        let (Some(flag), Some(m)) = (caps.name("flag"), caps.name("s")) else { continue };
+pub(crate) fn scan_cli(rules: &Rules, on: &SetMatches, text: &str, hits: &mut Vec<Hit>) {
+    for caps in rules.cli_flag.caps_if(on, text) {
+        let (Some(flag), Some(m)) = (caps.name("flag"), caps.name("s")) else {
+            continue;
+        };
         // curl/wget style `-u user:password`: only the part after the colon is secret.
         if matches!(flag.as_str(), "u" | "user" | "proxy-user")
             && let Some(colon) = m.as_str().find(':')
             && !names::is_inert_value(&m.as_str()[colon + 1..])
         {
-            hits.push(Hit { start: m.start() + colon + 1, end: m.end(), kind: "password" });
+            hits.push(Hit {
+                start: m.start() + colon + 1,
+                end: m.end(),
+                kind: "password",
+            });
             continue;
         }
-        let Some(class) = names::classify(flag.as_str()) else { continue };
+        let Some(class) = names::classify(flag.as_str()) else {
+            continue;
+        };
         let v = m.as_str();
         if v.starts_with('-') || names::is_inert_value(v) {
             continue;
@@ -358,25 +533,46 @@ pub(crate) fn scan_cli(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
             hits.push(hit(m, class.kind));
         }
     }
+    if !rules.short_flag.on(on) && !rules.attached_p.on(on) {
+        return;
+    }
     let lower = text.to_ascii_lowercase();
-    let db_client = ["mysql", "mariadb", "psql", "mongo", "sqlcmd", "redis-cli", " -u", "--user", "--username"]
-        .iter()
-        .any(|c| lower.contains(c));
+    let db_client = [
+        "mysql",
+        "mariadb",
+        "psql",
+        "mongo",
+        "sqlcmd",
+        "redis-cli",
+        " -u",
+        "--user",
+        "--username",
+    ]
+    .iter()
+    .any(|c| lower.contains(c));
     if !db_client {
         return;
     }
     let redis = lower.contains("redis-cli");
-    for caps in rules.short_flag.captures_iter(text) {
-        let (Some(flag), Some(m)) = (caps.name("flag"), caps.name("s")) else { continue };
+    for caps in rules.short_flag.caps_if(on, text) {
+        let (Some(flag), Some(m)) = (caps.name("flag"), caps.name("s")) else {
+            continue;
+        };
         let v = m.as_str();
-        let port_like = v.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.');
-        if (flag.as_str() == "a" && !redis) || port_like || v.starts_with('-') || names::is_inert_value(v) {
+        let port_like = v
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.');
+        if (flag.as_str() == "a" && !redis)
+            || port_like
+            || v.starts_with('-')
+            || names::is_inert_value(v)
+        {
             continue;
         }
         hits.push(hit(m, "password"));
     }
     if lower.contains("mysql") || lower.contains("mariadb") {
-        for caps in rules.attached_p.captures_iter(text) {
+        for caps in rules.attached_p.caps_if(on, text) {
             if let Some(m) = caps.name("s")
                 && !m.as_str().bytes().all(|b| b.is_ascii_digit())
             {
@@ -410,13 +606,16 @@ pub(crate) fn scan_ips(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
     let before = |i: usize| i.checked_sub(1).and_then(|j| bytes.get(j)).copied();
     for m in rules.ipv4.find_iter(text) {
         // `1.2.3.4.5` and `v1.2.3.4` are versions, not addresses.
-        let dotted = before(m.start()) == Some(b'.') || (bytes.get(m.end()) == Some(&b'.') && bytes.get(m.end() + 1).is_some_and(u8::is_ascii_digit));
+        let dotted = before(m.start()) == Some(b'.')
+            || (bytes.get(m.end()) == Some(&b'.')
+                && bytes.get(m.end() + 1).is_some_and(u8::is_ascii_digit));
         if !dotted && m.as_str().parse::<std::net::Ipv4Addr>().is_ok() {
             hits.push(hit(m, "ip"));
         }
     }
     for m in rules.ipv6.find_iter(text) {
-        let word = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
+        let word =
+            |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
         if word(before(m.start())) || word(bytes.get(m.end()).copied()) {
             continue;
         }
@@ -429,7 +628,9 @@ pub(crate) fn scan_ips(rules: &Rules, text: &str, hits: &mut Vec<Hit>) {
 
 /// `Basic` credentials and docker `auth` fields: base64 of printable `user:password`.
 pub(crate) fn is_basic_credential(v: &str) -> bool {
-    decode_base64(v).is_some_and(|d| d.len() >= 3 && d.contains(&b':') && d.iter().all(|b| (0x20..0x7f).contains(b)))
+    decode_base64(v).is_some_and(|d| {
+        d.len() >= 3 && d.contains(&b':') && d.iter().all(|b| (0x20..0x7f).contains(b))
+    })
 }
 
 fn decode_base64(s: &str) -> Option<Vec<u8>> {

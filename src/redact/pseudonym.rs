@@ -81,8 +81,13 @@ pub(crate) fn is_placeholder_at(text: &str, pos: usize) -> Option<usize> {
     }
     let tail = body[kind_len..].strip_prefix(':')?;
     let hex = tail.get(..TAG_HEX)?;
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    if !hex
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         return None;
     }
-    tail[TAG_HEX..].starts_with('>').then(|| "<redacted:".len() + kind_len + 1 + TAG_HEX + 1)
+    tail[TAG_HEX..]
+        .starts_with('>')
+        .then(|| "<redacted:".len() + kind_len + 1 + TAG_HEX + 1)
 }

@@ -21,17 +21,20 @@ pub(crate) fn redact<'a>(redactor: &Redactor, text: &'a str) -> Cow<'a, str> {
         return Cow::Owned(redactor.pseudonym("unscannable", text));
     };
     let mut hits = Vec::new();
-    if rules.screen.is_match(text) {
-        patterns::scan_pem(rules, text, &mut hits);
-        patterns::scan_tokens(rules, text, &mut hits);
-        patterns::scan_aws_secret(rules, text, &mut hits);
-        patterns::scan_url_userinfo(rules, text, &mut hits);
-        patterns::scan_auth(rules, text, &mut hits);
-        patterns::scan_cookie(rules, text, &mut hits);
-        patterns::scan_kv(rules, text, &mut hits);
-        patterns::scan_env_pairs(rules, text, &mut hits);
-        patterns::scan_xml(rules, text, &mut hits);
-        patterns::scan_cli(rules, text, &mut hits);
+    if patterns::needs_scan(rules, text) {
+        let on = rules.set.matches(text);
+        if on.matched_any() {
+            patterns::scan_pem(rules, &on, text, &mut hits);
+            patterns::scan_tokens(rules, &on, text, &mut hits);
+            patterns::scan_aws_secret(rules, text, &mut hits);
+            patterns::scan_url_userinfo(rules, &on, text, &mut hits);
+            patterns::scan_auth(rules, &on, text, &mut hits);
+            patterns::scan_cookie(rules, &on, text, &mut hits);
+            patterns::scan_kv(rules, &on, text, &mut hits);
+            patterns::scan_env_pairs(rules, &on, text, &mut hits);
+            patterns::scan_xml(rules, &on, text, &mut hits);
+            patterns::scan_cli(rules, &on, text, &mut hits);
+        }
     }
     if redactor.emails && text.contains('@') {
         patterns::scan_emails(rules, text, &mut hits);

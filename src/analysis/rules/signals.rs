@@ -40,7 +40,8 @@ pub static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
       | upstream\s+connect\s+error | no\s+healthy\s+upstream
       | password\s+authentication\s+failed | access\s+denied\s+for\s+user | authentication\s+failed\s+for
       | (could\s+not|failed\s+to|unable\s+to)\s+connect\s+to | dial\s+tcp
-      | \b(status(\s+code)?|returned|got)\s*:?\s*(401|403|502|503|504)\b
+      | \b(status(\s+code)?|returned|responded(\s+with)?|got|received)\s*:?\s*(401|403|502|503|504)\b
+      | \b401\s+Unauthorized\b | \b403\s+Forbidden\b | \b503\s+Service\s+Unavailable\b
     "#)
 });
 
@@ -65,6 +66,25 @@ pub fn dependency_target(line: &str) -> Option<String> {
 pub static OUT_OF_MEMORY: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)out\s+of\s+memory|MemoryError|OutOfMemoryError|heap\s+out\s+of\s+memory|allocation\s+failed|cannot\s+allocate\s+memory|runtime:\s+out\s+of\s+memory|oom[-_ ]?kill|memory\s+limit")
 });
+
+static ROOT_CAUSE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*Caused by:"));
+static EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*(panic:|fatal error:|Uncaught|Unhandled|[\w.$]*(Error|Exception)\b:?)|SIGSEGV|segmentation fault|Exception in thread")
+});
+
+/// How much a line says about why a process died: a Java root cause over an exception or
+/// panic header over a generic error line; a bare "Traceback" header says least.
+pub fn crash_cause_weight(line: &str) -> u8 {
+    if ROOT_CAUSE.is_match(line) {
+        3
+    } else if line.trim_start().starts_with("Traceback") {
+        0
+    } else if EXCEPTION.is_match(line) {
+        2
+    } else {
+        1
+    }
+}
 
 /// Crashes the kubelet reports when the entrypoint itself is wrong.
 pub static BAD_ENTRYPOINT: LazyLock<Regex> = LazyLock::new(|| {
@@ -186,6 +206,7 @@ mod tests {
             "getaddrinfo ENOTFOUND payments.internal",
             "x509: certificate signed by unknown authority",
             "upstream returned status 503",
+            "inventory-api responded 403 Forbidden: not allowed to read stock",
         ] {
             assert!(DEPENDENCY.is_match(line), "{line}");
         }

@@ -363,8 +363,15 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
     }
     // The line that explains the crash: an error from the crashed instance, canary-only.
     let cause = canary_specific_logs(ev)
-        .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error))
-        .min_by_key(|f| (!f.previous, f.class));
+        .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error) && !f.example.trim().is_empty())
+        .min_by_key(|f| (!f.previous, f.class, std::cmp::Reverse(crash_cause_weight(&f.example))));
+    // A container the kubelet killed for failing its probe did not crash: probe_failure
+    // explains it, unless the app also died on its own.
+    let probe_killed = canary_events(ev).any(|e| {
+        let m = e.message.as_deref().unwrap_or("");
+        m.contains("probe, will be restarted") || (e.reason.as_deref() == Some("Killing") && m.contains("probe"))
+    });
+    let died_on_its_own = cause.is_some_and(|f| crash_cause_weight(&f.example) >= 2);
     if let Some(f) = cause {
         ids.insert(1.min(ids.len()), f.id.clone());
     }
@@ -376,14 +383,12 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
     let container = container.unwrap_or_default();
     Some(Finding {
         category: Category::CrashLoop,
-        confidence: boost(
-            if entrypoint || cause.is_some() {
-                0.85
-            } else {
-                0.75
-            },
-            usize::from(image_changed.is_some()),
-        ),
+        confidence: if probe_killed && !died_on_its_own && !entrypoint {
+            0.4
+        } else {
+            let base = if entrypoint || cause.is_some() { 0.85 } else { 0.75 };
+            boost(base, usize::from(image_changed.is_some()))
+        },
         rule: "canary-crash-loop",
         summary: match cause {
             Some(f) => format!(

@@ -68,7 +68,11 @@ pub struct Metric {
 
 impl Metric {
     pub fn provider_kind(&self) -> &str {
-        self.provider.keys().next().map(String::as_str).unwrap_or("unknown")
+        self.provider
+            .keys()
+            .next()
+            .map(String::as_str)
+            .unwrap_or("unknown")
     }
 
     /// What the provider is asked: a query, a URL, a job's command. Kept short for evidence.

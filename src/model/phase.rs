@@ -46,7 +46,12 @@ pub fn rollout_phase(ro: &Rollout) -> PhaseReport {
         // condition always wins, as it does on the controller's next reconcile.
         Some(p) if p == phase || phase != Phase::Degraded => PhaseReport {
             phase: p,
-            message: ro.status.message.clone().filter(|m| !m.is_empty()).or(message),
+            message: ro
+                .status
+                .message
+                .clone()
+                .filter(|m| !m.is_empty())
+                .or(message),
             reported: None,
             derived: false,
         },
@@ -76,13 +81,19 @@ fn base_phase(ro: &Rollout) -> (Phase, Option<String>) {
     let st = &ro.status;
     for c in &st.conditions {
         if c.type_ == CONDITION_INVALID_SPEC {
-            return (Phase::Degraded, Some(prefixed(CONDITION_INVALID_SPEC, &c.message)));
+            return (
+                Phase::Degraded,
+                Some(prefixed(CONDITION_INVALID_SPEC, &c.message)),
+            );
         }
         if let Some(reason @ (REASON_ABORTED | REASON_DEADLINE)) = c.reason.as_deref() {
             return (Phase::Degraded, Some(prefixed(reason, &c.message)));
         }
     }
-    let observed = st.observed_generation.as_deref().and_then(|g| g.parse::<i64>().ok());
+    let observed = st
+        .observed_generation
+        .as_deref()
+        .and_then(|g| g.parse::<i64>().ok());
     if let (Some(gen_), Some(obs)) = (ro.metadata.generation, observed)
         && gen_ != obs
     {
@@ -158,13 +169,23 @@ mod tests {
         let cases = [
             Case {
                 name: "aborted condition",
-                edit: |r| r.status.conditions.push(cond("Progressing", "RolloutAborted", "metric failed")),
+                edit: |r| {
+                    r.status
+                        .conditions
+                        .push(cond("Progressing", "RolloutAborted", "metric failed"))
+                },
                 phase: Phase::Degraded,
                 msg: Some("RolloutAborted: metric failed"),
             },
             Case {
                 name: "deadline",
-                edit: |r| r.status.conditions.push(cond("Progressing", "ProgressDeadlineExceeded", "too slow")),
+                edit: |r| {
+                    r.status.conditions.push(cond(
+                        "Progressing",
+                        "ProgressDeadlineExceeded",
+                        "too slow",
+                    ))
+                },
                 phase: Phase::Degraded,
                 msg: Some("ProgressDeadlineExceeded: too slow"),
             },
@@ -172,7 +193,9 @@ mod tests {
                 name: "invalid spec beats everything",
                 edit: |r| {
                     r.spec.paused = true;
-                    r.status.conditions.push(cond("InvalidSpec", "InvalidSpec", "bad selector"));
+                    r.status
+                        .conditions
+                        .push(cond("InvalidSpec", "InvalidSpec", "bad selector"));
                 },
                 phase: Phase::Degraded,
                 msg: Some("InvalidSpec: bad selector"),
@@ -180,10 +203,12 @@ mod tests {
             Case {
                 name: "pause condition",
                 edit: |r| {
-                    r.status.pause_conditions.push(crate::model::rollout::PauseCondition {
-                        reason: "CanaryPauseStep".into(),
-                        start_time: None,
-                    })
+                    r.status
+                        .pause_conditions
+                        .push(crate::model::rollout::PauseCondition {
+                            reason: "CanaryPauseStep".into(),
+                            start_time: None,
+                        })
                 },
                 phase: Phase::Paused,
                 msg: Some("CanaryPauseStep"),
@@ -216,7 +241,9 @@ mod tests {
                 name: "stale printed phase loses to abort condition",
                 edit: |r| {
                     r.status.phase = Some("Progressing".into());
-                    r.status.conditions.push(cond("Progressing", "RolloutAborted", "x"));
+                    r.status
+                        .conditions
+                        .push(cond("Progressing", "RolloutAborted", "x"));
                 },
                 phase: Phase::Degraded,
                 msg: Some("RolloutAborted: x"),

@@ -70,7 +70,10 @@ pub struct Pod {
 
 impl Pod {
     pub fn pod_template_hash(&self) -> Option<&str> {
-        self.metadata.labels.get(POD_TEMPLATE_HASH).map(String::as_str)
+        self.metadata
+            .labels
+            .get(POD_TEMPLATE_HASH)
+            .map(String::as_str)
     }
 }
 
@@ -148,9 +151,15 @@ pub struct Event {
     #[serde(alias = "deprecatedCount", deserialize_with = "lenient::opt_i64")]
     pub count: Option<i64>,
     pub series: Option<EventSeries>,
-    #[serde(alias = "deprecatedFirstTimestamp", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        alias = "deprecatedFirstTimestamp",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub first_timestamp: Option<String>,
-    #[serde(alias = "deprecatedLastTimestamp", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        alias = "deprecatedLastTimestamp",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub last_timestamp: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub event_time: Option<String>,

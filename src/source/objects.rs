@@ -2,8 +2,8 @@
 //! `kind: List` wrappers, JSON or YAML. Unknown kinds are kept by name and otherwise ignored.
 
 use crate::model::{AnalysisRun, AnalysisTemplate, Event, Pod, ReplicaSet, Rollout};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 #[derive(Debug, Default, Clone)]
@@ -84,21 +84,31 @@ impl ObjectSet {
                     .unwrap_or_default();
                 self.add_kind(origin, &group, &kind, Value::Object(map));
             }
-            other => self
-                .warnings
-                .push(format!("{origin}: skipped a document that is not an object: {other}")),
+            other => self.warnings.push(format!(
+                "{origin}: skipped a document that is not an object: {other}"
+            )),
         }
     }
 
     fn add_kind(&mut self, origin: &str, group: &str, kind: &str, value: Value) {
         match (group, kind) {
-            ("argoproj.io", "Rollout") => push(&mut self.rollouts, origin, kind, value, &mut self.warnings),
-            ("argoproj.io", "AnalysisRun") => {
-                push(&mut self.analysis_runs, origin, kind, value, &mut self.warnings)
+            ("argoproj.io", "Rollout") => {
+                push(&mut self.rollouts, origin, kind, value, &mut self.warnings)
             }
-            ("argoproj.io", "AnalysisTemplate") => {
-                push(&mut self.analysis_templates, origin, kind, value, &mut self.warnings)
-            }
+            ("argoproj.io", "AnalysisRun") => push(
+                &mut self.analysis_runs,
+                origin,
+                kind,
+                value,
+                &mut self.warnings,
+            ),
+            ("argoproj.io", "AnalysisTemplate") => push(
+                &mut self.analysis_templates,
+                origin,
+                kind,
+                value,
+                &mut self.warnings,
+            ),
             ("argoproj.io", "ClusterAnalysisTemplate") => push(
                 &mut self.cluster_analysis_templates,
                 origin,
@@ -107,15 +117,22 @@ impl ObjectSet {
                 &mut self.warnings,
             ),
             // extensions/v1beta1 and apps/v1beta2 ReplicaSets are the same shape for our purposes.
-            ("apps" | "extensions", "ReplicaSet") => {
-                push(&mut self.replica_sets, origin, kind, value, &mut self.warnings)
-            }
+            ("apps" | "extensions", "ReplicaSet") => push(
+                &mut self.replica_sets,
+                origin,
+                kind,
+                value,
+                &mut self.warnings,
+            ),
             ("", "Pod") => push(&mut self.pods, origin, kind, value, &mut self.warnings),
             ("" | "events.k8s.io", "Event") => {
                 push(&mut self.events, origin, kind, value, &mut self.warnings)
             }
             _ => {
-                let name = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
+                let name = value
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
                 let kind = if kind.is_empty() { "<no kind>" } else { kind };
                 self.other.push(format!("{kind}/{name}"));
             }
@@ -170,7 +187,10 @@ mod tests {
     fn malformed_yaml_reports_the_line() {
         let mut set = ObjectSet::default();
         let err = set
-            .add_text("objects.yaml", "kind: Pod\nmetadata:\n  name: a\n   bad: [\n")
+            .add_text(
+                "objects.yaml",
+                "kind: Pod\nmetadata:\n  name: a\n   bad: [\n",
+            )
             .unwrap_err();
         assert_eq!(err.origin, "objects.yaml");
         assert!(err.line.is_some_and(|l| l >= 3), "{err}");
@@ -179,7 +199,8 @@ mod tests {
     #[test]
     fn a_known_kind_with_a_broken_shape_becomes_a_warning() {
         let mut set = ObjectSet::default();
-        set.add_text("o.yaml", "apiVersion: v1\nkind: Pod\nmetadata: oops\n").unwrap();
+        set.add_text("o.yaml", "apiVersion: v1\nkind: Pod\nmetadata: oops\n")
+            .unwrap();
         assert!(set.pods.is_empty());
         assert!(set.warnings[0].contains("Pod/?"), "{:?}", set.warnings);
     }

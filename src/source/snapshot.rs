@@ -53,7 +53,11 @@ impl Snapshot {
                 path: path.clone(),
                 offset: e.utf8_error().valid_up_to(),
             })?;
-            let origin = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            let origin = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             objects.add_text(&origin, &text)?;
         }
         Ok(Snapshot {
@@ -119,7 +123,8 @@ impl LogSource for Snapshot {
         let Some(path) = self.log_path(pod, container, previous) else {
             return Ok(None);
         };
-        let file = File::open(&path).map_err(|e| LogError::Unreadable(format!("{}: {e}", path.display())))?;
+        let file = File::open(&path)
+            .map_err(|e| LogError::Unreadable(format!("{}: {e}", path.display())))?;
         let reader = BufReader::with_capacity(1 << 16, file);
         if path.extension().is_some_and(|e| e == "gz") {
             Ok(Some(Box::new(flate2::bufread::MultiGzDecoder::new(reader))))

@@ -107,7 +107,7 @@ fn invalid_spec_rollout_is_degraded() {
 fn degraded_canary_is_an_image_pull_failure() {
     let Some(root) = upstream() else { return };
     let set = testdata(&root, "canary");
-    for name in ["canary-demo"] {
+    for name in ["canary-demo", "canary-demo-weights"] {
         let ro = select_rollout(&set, Some(name)).unwrap();
         assert_eq!(rollout_phase(ro).phase, Phase::Degraded);
         let ev = build_evidence(ro, &set, &NoLogs, &Redactor::default(), &DiagnoseOptions::default().evidence);

@@ -354,11 +354,9 @@ fn command_and_args_go_through_the_line_redactor() {
     assert_eq!(only(&d).canary, Some(json!([redactor.line(arg)])));
 }
 
-/// Depends on the real Redactor masking values of secret-named variables and `--password=`
-/// arguments; the Redactor is still a pass-through stub, so this waits for it. Run with
-/// `--ignored` once redaction lands and drop the attribute when it passes.
+/// End to end with the real Redactor: values of secret-named variables and `--password=`
+/// arguments never reach the diff.
 #[test]
-#[ignore = "needs the real Redactor (still a pass-through stub)"]
 fn password_value_never_appears_verbatim() {
     let d = diff(
         &app(json!({ "env": [{ "name": "DB_PASSWORD", "value": "hunter2-old-S3cr3t" }] })),

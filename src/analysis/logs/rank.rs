@@ -66,7 +66,9 @@ pub struct Totals {
 /// `Error`, the rest `Noise`.
 pub fn classify(s: &TemplateStats, t: Totals) -> LogClass {
     let level = s.level.unwrap_or(LogLevel::Unknown);
-    let is_frame = s.frames == s.total() && s.total() > 0;
+    // Stack frames and blank lines carry no signal of their own: their header line does.
+    let blank = s.example.as_deref().is_some_and(|e| e.trim().is_empty());
+    let is_frame = blank || (s.frames == s.total() && s.total() > 0);
     if !is_frame && t.stable_lines > 0 && s.canary > 0 {
         if s.stable == 0 {
             return LogClass::NewInCanary;

@@ -143,3 +143,16 @@ fn output_is_bounded() {
     );
     assert_eq!(out.len(), MAX_FINDINGS);
 }
+
+#[test]
+fn blank_lines_are_noise_even_when_more_frequent() {
+    let t = Totals {
+        canary_lines: 100,
+        stable_lines: 1000,
+    };
+    let blank = TemplateStats {
+        example: Some("   ".into()),
+        ..stats(40, 4, LogLevel::Unknown)
+    };
+    assert_eq!(classify(&blank, t), LogClass::Noise);
+}

@@ -208,13 +208,7 @@ fn incident(ro: &Rollout, v: &Versions, runs: &[&AnalysisRun]) -> Incident {
         conditions: st
             .conditions
             .iter()
-            .map(|c| ConditionFact {
-                id: format!("rollout/condition/{}", c.type_),
-                type_: c.type_.clone(),
-                status: c.status.clone(),
-                reason: c.reason.clone(),
-                message: c.message.clone(),
-            })
+            .map(|c| ConditionFact::new(format!("rollout/condition/{}", c.type_), c))
             .collect(),
         pause_reasons: st
             .pause_conditions

@@ -71,13 +71,7 @@ pub fn pod_facts(pod: &Pod, role: Role) -> PodFacts {
             .conditions
             .iter()
             .filter(|c| !c.is_true())
-            .map(|c| ConditionFact {
-                id: format!("pod/{name}/condition/{}", c.type_),
-                type_: c.type_.clone(),
-                status: c.status.clone(),
-                reason: c.reason.clone(),
-                message: c.message.clone(),
-            })
+            .map(|c| ConditionFact::new(format!("pod/{name}/condition/{}", c.type_), c))
             .collect(),
         containers,
     }

@@ -96,6 +96,18 @@ pub struct ConditionFact {
     pub message: Option<String>,
 }
 
+impl ConditionFact {
+    pub fn new(id: String, c: &crate::model::Condition) -> Self {
+        ConditionFact {
+            id,
+            type_: c.type_.clone(),
+            status: c.status.clone(),
+            reason: c.reason.clone(),
+            message: c.message.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AnalysisRef {
     pub name: String,

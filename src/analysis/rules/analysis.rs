@@ -88,12 +88,10 @@ fn judge(m: &MetricFacts) -> MetricOutcome {
 
 /// The metric the abort message names decided the outcome; others are context.
 fn named_in_abort(ev: &Evidence, run: &AnalysisRunFacts, m: &MetricFacts) -> bool {
-    let needle = format!("metric \"{}\"", m.name);
-    ev.incident
-        .message
-        .as_deref()
-        .is_some_and(|s| s.contains(&needle))
-        || run.message.as_deref().is_some_and(|s| s.contains(&needle))
+    // The controller writes both `metric "x"` and `Metric "x"` depending on the outcome.
+    let needle = format!("metric \"{}\"", m.name.to_lowercase());
+    let names = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase().contains(&needle));
+    names(&ev.incident.message) || names(&run.message)
 }
 
 fn metric_finding(

@@ -45,22 +45,39 @@ pub static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
     "#)
 });
 
-/// host:port or host a dependency error names.
-static TARGET: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?ix)
-        (?:dial\s+tcp|lookup|connect\s+to|connecting\s+to|host|to)\s+\[?['"]?([a-z0-9][a-z0-9.\-]*[a-z0-9](?::\d{2,5})?)
-      | \b([a-z][a-z0-9.\-]*[a-z0-9]:\d{2,5})\b
-    "#)
+/// Where a dependency error says it was going, most explicit form first.
+static TARGETS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
+    let host = r"([a-z0-9][a-z0-9.\-]*[a-z0-9](?::\d{2,5})?)";
+    [
+        re(&format!(r"(?i)(?:dial\s+tcp|lookup|getaddrinfo\s+\w+)\s+\[?{host}")),
+        re(&format!(r#"(?i)\b(?:host|hostname|server|addr|address|url)\s*[=:]\s*['"`]?(?:[a-z]+://)?{host}"#)),
+        re(r"(?i)\b([a-z][a-z0-9.\-]*[a-z0-9]:\d{2,5})\b"),
+        re(&format!(r#"(?i)(?:connect(?:ing)?\s+to|reach|from)\s+['"`]?(?:[a-z]+://)?{host}"#)),
+    ]
 });
 
 pub fn dependency_target(line: &str) -> Option<String> {
-    TARGET.captures_iter(line).find_map(|c| {
-        let m = c.get(1).or_else(|| c.get(2))?.as_str();
-        // Skip our own addresses: loopback and the pod's own listener are not dependencies.
-        (!m.starts_with("127.") && !m.starts_with("localhost") && !m.starts_with("0.0.0.0"))
-            .then(|| m.to_owned())
-    })
+    let plausible = |h: &str| {
+        // A dependency has a dotted name or a port; our own loopback is not one.
+        (h.contains('.') || h.contains(':'))
+            && !h.starts_with("127.")
+            && !h.starts_with("localhost")
+            && !h.starts_with("0.0.0.0")
+    };
+    TARGETS
+        .iter()
+        .find_map(|re| {
+            re.captures_iter(line)
+                .filter_map(|c| c.get(1).map(|m| m.as_str()))
+                .find(|h| plausible(h))
+                .map(str::to_owned)
+        })
+        .or_else(|| RESPONDER.captures(line).map(|c| c[1].to_owned()))
 }
+
+/// `inventory-api responded 403`: a bare service name is a target only in this form.
+static RESPONDER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b([a-z][a-z0-9\-]*[a-z0-9])\s+(?:responded|returned|replied)(?:\s+with)?\s+(?:status\s+)?[45]\d\d\b"));
 
 /// The app or its runtime says memory ran out.
 pub static OUT_OF_MEMORY: LazyLock<Regex> = LazyLock::new(|| {
@@ -224,6 +241,11 @@ mod tests {
             Some("payments.prod.svc")
         );
         assert_eq!(dependency_target("connection refused"), None);
+        let pgx = r#"msg="failed to connect to database" error="failed to connect to `host=orders-db.orders.svc user=app`: hostname resolving error""#;
+        assert_eq!(dependency_target(pgx).as_deref(), Some("orders-db.orders.svc"));
+        assert_eq!(dependency_target("getaddrinfo ENOTFOUND payments.internal").as_deref(), Some("payments.internal"));
+        let pino = r#"{"hostname":"cart-web-69b","err":{"message":"inventory-api responded 403 Forbidden"}}"#;
+        assert_eq!(dependency_target(pino).as_deref(), Some("inventory-api"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Data flows one way: [`source`] (snapshot or cluster) → [`evidence`] (one model) →
 //! [`analysis`] (pure: spec diff, log templates, rules) → [`diagnosis`] → sinks.
 
+pub mod agent;
 pub mod analysis;
 pub mod cli;
 pub mod diagnosis;

@@ -39,7 +39,7 @@ pub enum Command {
 }
 
 /// Runs the command; the returned code is the process exit status.
-pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Diagnose { snapshot, output, all } => diagnose::diagnose(snapshot, output, all),
         Command::Evidence { snapshot } => diagnose::evidence(snapshot),

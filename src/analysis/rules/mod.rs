@@ -82,6 +82,15 @@ pub fn classify(ev: &Evidence) -> RulesOutcome {
     }
 }
 
+/// The finding the rules hold for one category, if any: how a category chosen elsewhere (the
+/// LLM) gets a remediation derived from evidence rather than from free text.
+pub fn finding_for(ev: &Evidence, category: Category) -> Option<Finding> {
+    if category == Category::Unknown {
+        return Some(unknown(ev));
+    }
+    RULES.iter().filter_map(|rule| rule(ev)).find(|f| f.category == category)
+}
+
 fn unknown(ev: &Evidence) -> Finding {
     let evidence: Vec<String> = ev
         .incident

@@ -54,6 +54,7 @@ pub fn from_rules(ev: &Evidence, outcome: RulesOutcome) -> Diagnosis {
             })
             .collect(),
         gaps: ev.gaps.clone(),
+        llm: None,
     }
 }
 

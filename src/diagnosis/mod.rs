@@ -34,6 +34,9 @@ pub struct Diagnosis {
     /// Other categories the rules saw support for, strongest first.
     pub alternatives: Vec<Alternative>,
     pub gaps: Vec<Gap>,
+    /// What the LLM said and what became of it; absent when it was not configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<crate::llm::LlmOpinion>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]

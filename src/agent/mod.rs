@@ -2,3 +2,15 @@
 //! diagnoses each incident once, records it, and hands it to sinks.
 
 pub mod config;
+pub mod incident;
+pub mod record;
+pub mod leader;
+pub mod metrics;
+pub mod http;
+pub mod collect;
+pub mod recorder;
+pub mod sink;
+pub mod dispatch;
+pub mod watch;
+pub mod runtime;
+pub mod app;

@@ -1,5 +1,6 @@
 //! Command-line interface. `main` only parses and dispatches here.
 
+pub mod agent;
 pub mod diagnose;
 pub mod logs;
 
@@ -27,12 +28,20 @@ pub enum Command {
         /// Diagnose every Rollout in the snapshot (JSON output becomes an array).
         #[arg(long, conflicts_with = "rollout")]
         all: bool,
+        #[command(flatten)]
+        llm: diagnose::LlmArgs,
     },
     /// Prints the evidence a diagnosis rests on, fitted to the token budget, as JSON.
     Evidence {
         #[command(flatten)]
         snapshot: diagnose::SnapshotArgs,
     },
+    /// Runs the agent: watches Rollouts and diagnoses each failure once.
+    Run(crate::agent::config::AgentArgs),
+    /// Writes a support bundle (snapshot directory) for one Rollout from a live cluster.
+    Collect(agent::CollectArgs),
+    /// Prints the RolloutDiagnosis CustomResourceDefinition.
+    Crd,
     /// Log tooling: template mining and canary-vs-stable comparison.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
@@ -41,8 +50,13 @@ pub enum Command {
 /// Runs the command; the returned code is the process exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
-        Command::Diagnose { snapshot, output, all } => diagnose::diagnose(snapshot, output, all),
+        Command::Diagnose { snapshot, output, all, llm } => {
+            diagnose::diagnose(snapshot, output, all, llm).await
+        }
         Command::Evidence { snapshot } => diagnose::evidence(snapshot),
         Command::Logs(cmd) => logs::run(cmd),
+        Command::Run(args) => agent::run(args).await,
+        Command::Collect(args) => agent::collect(args).await,
+        Command::Crd => agent::crd(),
     }
 }

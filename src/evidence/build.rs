@@ -251,6 +251,56 @@ fn analysis_runs<'a>(ro: &Rollout, objects: &'a ObjectSet, v: &Versions) -> Vec<
     runs
 }
 
+/// One container log the evidence wants: which instance, and whether its absence is a gap
+/// (a container that has run should have a log; a never-started one cannot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRequest {
+    pub pod: String,
+    pub container: String,
+    pub role: Role,
+    pub previous: bool,
+    pub expected: bool,
+}
+
+/// The logs worth reading, canary then stable, crashing pods first (their previous logs
+/// hold the cause). The live collector fetches exactly these; the snapshot opens them.
+pub fn log_plan(pods: &[PodFacts], per_role: usize) -> Vec<LogRequest> {
+    let mut plan = Vec::new();
+    for role in [Role::Canary, Role::Stable] {
+        let mut chosen: Vec<&PodFacts> = pods.iter().filter(|p| p.role == role).collect();
+        chosen.sort_by_key(|p| std::cmp::Reverse(p.containers.iter().map(|c| c.restart_count).sum::<i64>()));
+        for pod in chosen.into_iter().take(per_role) {
+            for c in &pod.containers {
+                let has_run = !matches!(c.state, ContainerStateFact::Waiting { .. } | ContainerStateFact::Unknown)
+                    || c.restart_count > 0;
+                let previous = c.restart_count > 0 || c.last_state.is_some();
+                for prev in [false, true].into_iter().filter(|p| !p || previous) {
+                    plan.push(LogRequest {
+                        pod: pod.name.clone(),
+                        container: c.name.clone(),
+                        role,
+                        previous: prev,
+                        expected: has_run && !prev,
+                    });
+                }
+            }
+        }
+    }
+    plan
+}
+
+/// The log plan for a Rollout straight from objects, for collectors that fetch logs before
+/// evidence is built.
+pub fn log_plan_for(ro: &Rollout, objects: &ObjectSet, cfg: &EvidenceConfig) -> Vec<LogRequest> {
+    let v = resolve_versions(ro, objects);
+    let pods: Vec<PodFacts> = v
+        .pods(objects, ro.metadata.namespace_or_default())
+        .iter()
+        .map(|p| super::facts::pod_facts(p, v.role_of_hash(p.pod_template_hash())))
+        .collect();
+    log_plan(&pods, cfg.log_pods_per_role)
+}
+
 fn mine_logs(
     pods: &[PodFacts],
     source: &dyn LogSource,
@@ -259,46 +309,23 @@ fn mine_logs(
     gaps: &mut Vec<Gap>,
 ) -> LogEvidence {
     let mut miner = LogMiner::new(cfg.logs.clone());
-    for role in [Role::Canary, Role::Stable] {
-        let mut chosen: Vec<&PodFacts> = pods.iter().filter(|p| p.role == role).collect();
-        // Crashing pods first: their previous logs hold the cause.
-        chosen.sort_by_key(|p| {
-            std::cmp::Reverse(p.containers.iter().map(|c| c.restart_count).sum::<i64>())
-        });
-        for pod in chosen.into_iter().take(cfg.log_pods_per_role) {
-            for c in &pod.containers {
-                let has_run = !matches!(
-                    c.state,
-                    ContainerStateFact::Waiting { .. } | ContainerStateFact::Unknown
-                ) || c.restart_count > 0;
-                let previous = c.restart_count > 0 || c.last_state.is_some();
-                for prev in [false, true].into_iter().filter(|p| !p || previous) {
-                    let meta = StreamMeta {
-                        pod: pod.name.clone(),
-                        container: c.name.clone(),
-                        role,
-                        previous: prev,
-                    };
-                    let what = format!(
-                        "{}/{}{}",
-                        pod.name,
-                        c.name,
-                        if prev { " (previous)" } else { "" }
-                    );
-                    match source.open(&pod.name, &c.name, prev) {
-                        Ok(Some(mut reader)) => {
-                            if let Err(e) = miner.add_stream(meta, &mut reader) {
-                                gaps.push(gap("log", &what, &format!("read failed part-way: {e}")));
-                            }
-                        }
-                        Ok(None) if has_run && !prev => {
-                            gaps.push(gap("log", &what, "no log collected"))
-                        }
-                        Ok(None) => {}
-                        Err(e) => gaps.push(gap("log", &what, &e.to_string())),
-                    }
+    for req in log_plan(pods, cfg.log_pods_per_role) {
+        let what = format!("{}/{}{}", req.pod, req.container, if req.previous { " (previous)" } else { "" });
+        match source.open(&req.pod, &req.container, req.previous) {
+            Ok(Some(mut reader)) => {
+                let meta = StreamMeta {
+                    pod: req.pod,
+                    container: req.container,
+                    role: req.role,
+                    previous: req.previous,
+                };
+                if let Err(e) = miner.add_stream(meta, &mut reader) {
+                    gaps.push(gap("log", &what, &format!("read failed part-way: {e}")));
                 }
             }
+            Ok(None) if req.expected => gaps.push(gap("log", &what, "no log collected")),
+            Ok(None) => {}
+            Err(e) => gaps.push(gap("log", &what, &e.to_string())),
         }
     }
     miner.finish(redactor)

@@ -9,5 +9,5 @@ mod model;
 pub(crate) mod testing;
 mod resolve;
 
-pub use build::{EvidenceConfig, SelectError, build_evidence, select_rollout};
+pub use build::{EvidenceConfig, LogRequest, SelectError, build_evidence, log_plan, log_plan_for, select_rollout};
 pub use model::*;

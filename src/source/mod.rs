@@ -5,7 +5,7 @@ pub mod objects;
 pub mod snapshot;
 
 pub use objects::{ObjectSet, ParseError};
-pub use snapshot::{Snapshot, SnapshotError};
+pub use snapshot::{Snapshot, SnapshotError, write_snapshot};
 
 use std::io::Read;
 

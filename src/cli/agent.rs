@@ -1,0 +1,78 @@
+//! `rollout-doctor run`, `collect` and `crd`: the commands that talk to a cluster.
+
+use crate::agent::app::{self, Parts};
+use crate::agent::collect::{CollectConfig, Collector};
+use crate::agent::config::{self, AgentArgs};
+use crate::evidence::EvidenceConfig;
+use anyhow::Context as _;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub async fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
+    let cfg = config::load(&args, &config::process_env)?;
+    crate::telemetry::init(cfg.log_format, "info");
+    let client = kube::Client::try_default()
+        .await
+        .context("cannot reach the Kubernetes API (in-cluster config or KUBECONFIG)")?;
+    tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, "rollout-doctor agent starting");
+    app::run(cfg, Parts::new(client), app::shutdown_on_signals(), true).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The Rollout as `namespace/name`.
+    pub rollout: String,
+    /// Snapshot directory to write (created; must be empty or absent).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 5000)]
+    pub tail_lines: i64,
+    #[arg(long, default_value_t = 2 << 20)]
+    pub limit_bytes: i64,
+}
+
+/// Writes a support bundle in the snapshot format, for `diagnose` or a ticket.
+pub async fn collect(args: CollectArgs) -> anyhow::Result<ExitCode> {
+    let (ns, name) = args
+        .rollout
+        .split_once('/')
+        .context("give the Rollout as namespace/name")?;
+    if args.out.exists() && std::fs::read_dir(&args.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        anyhow::bail!("{} exists and is not an empty directory", args.out.display());
+    }
+    let client = kube::Client::try_default()
+        .await
+        .context("cannot reach the Kubernetes API (in-cluster config or KUBECONFIG)")?;
+    let cfg = CollectConfig {
+        tail_lines: args.tail_lines,
+        limit_bytes: args.limit_bytes,
+        ..Default::default()
+    };
+    let collection = Collector::new(client, cfg, EvidenceConfig::default()).collect(ns, name).await?;
+    let logs = collection
+        .logs
+        .logs
+        .iter()
+        .map(|((pod, container, previous), bytes)| (pod.as_str(), container.as_str(), *previous, bytes.as_slice()));
+    crate::source::write_snapshot(&args.out, &collection.raw, logs)?;
+    for g in &collection.gaps {
+        eprintln!("note: {} {}: {}", g.source, g.ref_, g.reason);
+    }
+    for ((pod, container, previous), reason) in &collection.logs.denied {
+        eprintln!("note: log {pod}/{container}{}: {reason}", if *previous { " (previous)" } else { "" });
+    }
+    println!(
+        "wrote {} objects and {} logs to {}",
+        collection.raw.len(),
+        collection.logs.logs.len(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn crd() -> anyhow::Result<ExitCode> {
+    print!("{}", crate::agent::record::crd_yaml()?);
+    Ok(ExitCode::SUCCESS)
+}

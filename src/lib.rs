@@ -13,3 +13,4 @@ pub mod model;
 pub mod pipeline;
 pub mod redact;
 pub mod source;
+pub mod telemetry;

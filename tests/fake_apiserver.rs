@@ -668,3 +668,35 @@ async fn apply_yaml_handles_lists_and_cluster_scoped_resources() {
     assert!(cms.get("c").await.is_ok());
     assert!(server.get("configmaps", "default", "c").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_collection_waiting_logs_and_scoped_watches() {
+    let server = FakeApiServer::start().await;
+    let mut waiting = pod("crashy", json!({"app": "web"}), &["app"], "Pending", "n1");
+    waiting["status"]["containerStatuses"] = json!([{"name": "app", "state": {"waiting": {"reason": "ContainerCreating"}}}]);
+    server.apply(waiting);
+    server.apply(pod("keep", json!({"app": "db"}), &["app"], "Running", "n1"));
+    let pods: Api<Pod> = Api::default_namespaced(server.client());
+    let err = status_of(pods.logs("crashy", &LogParams::default()).await.unwrap_err());
+    assert_eq!(err.message, "container \"app\" in pod \"crashy\" is waiting to start: ContainerCreating");
+    assert_eq!(pods.logs("keep", &LogParams::default()).await.unwrap(), "", "running container without logs");
+
+    // a field-selected watch in one namespace only sees its object
+    let api: Api<DynamicObject> = Api::namespaced_with(server.client(), "prod", &rollouts_ar());
+    let mut s = api.watch(&WatchParams::default().fields("metadata.name=target").disable_bookmarks(), "0").await.unwrap().boxed();
+    server.apply(rollout("target", "app:1")); // namespace default: not seen
+    let mut other = rollout("other", "app:1");
+    other["metadata"]["namespace"] = json!("prod");
+    server.apply(other);
+    let mut target = rollout("target", "app:1");
+    target["metadata"]["namespace"] = json!("prod");
+    server.apply(target);
+    match tokio::time::timeout(T, s.try_next()).await.unwrap().unwrap().unwrap() {
+        WatchEvent::Added(o) => assert_eq!((o.name_any(), o.namespace()), ("target".to_string(), Some("prod".to_string()))),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let deleted = pods.delete_collection(&DeleteParams::default(), &ListParams::default().labels("app=web")).await.unwrap();
+    assert_eq!(names(&deleted.left().unwrap().items), ["crashy"]);
+    assert_eq!(names(&pods.list(&ListParams::default()).await.unwrap().items), ["keep"]);
+}

@@ -23,7 +23,7 @@ fn encode_token(k: &(String, String)) -> String {
 
 fn decode_token(t: &str) -> Result<(String, String), ApiError> {
     let bad = || ApiError::bad_request(format!("continue key is not valid: {t:?}"));
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return Err(bad());
     }
     let bytes: Option<Vec<u8>> = (0..t.len()).step_by(2).map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok()).collect();

@@ -9,6 +9,7 @@ mod discovery;
 mod faults;
 mod handlers;
 mod logs;
+mod meta;
 mod patch;
 mod resources;
 mod routes;

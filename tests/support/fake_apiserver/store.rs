@@ -3,11 +3,12 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use super::faults::{ApiError, Fault};
 use super::RecordedRequest;
+pub use super::meta::{meta, meta_mut, meta_str, now_rfc3339};
 pub use super::resources::ResourceDef;
 
 pub(crate) struct HistEvent {
@@ -54,25 +55,6 @@ pub(crate) struct Store {
     pub requests: Vec<RecordedRequest>,
     pub faults: Vec<Fault>,
     seq: u64,
-}
-
-pub fn now_rfc3339() -> String {
-    k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-pub fn meta(v: &Value) -> Option<&Map<String, Value>> {
-    v.get("metadata").and_then(Value::as_object)
-}
-
-pub fn meta_str<'a>(v: &'a Value, field: &str) -> Option<&'a str> {
-    meta(v).and_then(|m| m.get(field)).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-pub fn meta_mut(v: &mut Value) -> &mut Map<String, Value> {
-    if !v.get("metadata").is_some_and(Value::is_object) {
-        v["metadata"] = json!({});
-    }
-    v["metadata"].as_object_mut().expect("metadata is an object")
 }
 
 impl Store {

@@ -126,6 +126,40 @@ fn footer(out: &mut String, d: &Diagnosis, bullet: &str) {
         d.engine,
         d.rule.as_deref().unwrap_or("-")
     );
+    if let Some(l) = &d.llm {
+        let _ = writeln!(out, "{bullet}{}", llm_line(l));
+    }
+}
+
+fn llm_line(l: &crate::llm::LlmOpinion) -> String {
+    let said = match (l.llm_category, l.llm_confidence) {
+        (Some(c), Some(p)) => format!("{c} ({p:.2})"),
+        (Some(c), None) => c.to_string(),
+        _ => "-".into(),
+    };
+    let agrees = match l.agrees {
+        Some(true) => "agrees with the rules",
+        Some(false) => "disagrees with the rules",
+        None => "no opinion",
+    };
+    use crate::llm::LlmOutcome;
+    let outcome = match l.outcome {
+        LlmOutcome::Adopted => "adopted",
+        LlmOutcome::RulesKept => "rules kept",
+        LlmOutcome::Fallback => "fallback to rules",
+        LlmOutcome::Skipped => "not asked (rules confident)",
+    };
+    let mut s = format!(
+        "llm {} (prompt {}): {said}, {agrees}, {outcome}",
+        l.model, l.prompt_version
+    );
+    if let Some(r) = &l.fallback_reason {
+        s.push_str(&format!(" ({r})"));
+    }
+    if l.cached {
+        s.push_str(", cached");
+    }
+    s
 }
 
 pub fn markdown(d: &Diagnosis) -> String {

@@ -110,14 +110,21 @@ mod tests {
         assert_ne!(k, key("s", "u2", "m", "v1"));
         assert_ne!(key("ab", "c", "m", "v"), key("a", "bc", "m", "v"));
         // A pinned value: the key must not change between releases for the same input.
-        let hex: String = key("s", "u", "m", "v1")[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = key("s", "u", "m", "v1")[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(hex.len(), 8);
     }
 
     #[test]
     fn evicts_the_least_recently_used() {
         let c = AnswerCache::new(2);
-        let (a, b, d) = (key("a", "", "", ""), key("b", "", "", ""), key("d", "", "", ""));
+        let (a, b, d) = (
+            key("a", "", "", ""),
+            key("b", "", "", ""),
+            key("d", "", "", ""),
+        );
         c.put(a, answer());
         c.put(b, answer());
         assert!(c.get(&a).is_some());

@@ -26,8 +26,13 @@ const ERROR_BODY_LIMIT: usize = 4096;
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallError {
     Timeout,
-    RateLimited { retry_after: Option<Duration> },
-    Server { status: u16, retry_after: Option<Duration> },
+    RateLimited {
+        retry_after: Option<Duration>,
+    },
+    Server {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     /// 400 naming `response_format`/`json_schema`: the server lacks structured outputs.
     SchemaUnsupported,
     Http(u16),
@@ -368,10 +373,16 @@ mod tests {
         assert!(from_status(&f(503, "")).retryable());
         assert!(!from_status(&f(401, "Incorrect API key provided: sk-abc***xyz")).retryable());
         assert_eq!(
-            from_status(&f(400, "Invalid parameter: 'response_format' of type 'json_schema'")),
+            from_status(&f(
+                400,
+                "Invalid parameter: 'response_format' of type 'json_schema'"
+            )),
             CallError::SchemaUnsupported
         );
         // Reasons are fixed labels: nothing the server said (a masked key) reaches them.
-        assert_eq!(from_status(&f(401, "sk-abc***xyz")).reason(), "llm http error (401)");
+        assert_eq!(
+            from_status(&f(401, "sk-abc***xyz")).reason(),
+            "llm http error (401)"
+        );
     }
 }

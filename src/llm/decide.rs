@@ -63,7 +63,11 @@ pub fn check(mut answer: LlmAnswer, ev: &Evidence) -> Checked {
     let (mut valid, mut invented) = (Vec::new(), Vec::new());
     for id in &answer.evidence_ids {
         // Tolerate the brackets the prompt shows around ids.
-        let id = id.trim().trim_start_matches('[').trim_end_matches(']').to_owned();
+        let id = id
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         if valid.contains(&id) || invented.contains(&id) {
             continue;
         }
@@ -159,20 +163,32 @@ pub fn combine(
     let (outcome, engine, decision, alternatives, rule) = match v {
         Verdict::KeepRules => {
             let rule = Some(rules.decision.rule.to_owned());
-            (LlmOutcome::RulesKept, Engine::Rules, rules.decision, rules.alternatives, rule)
+            (
+                LlmOutcome::RulesKept,
+                Engine::Rules,
+                rules.decision,
+                rules.alternatives,
+                rule,
+            )
         }
         Verdict::Agree => {
             let mut d = rules.decision;
             if d.category != Category::Unknown {
-                d.confidence = (rules_conf + (1.0 - rules_conf) * checked.answer.confidence * 0.5)
-                    .min(0.99);
+                d.confidence =
+                    (rules_conf + (1.0 - rules_conf) * checked.answer.confidence * 0.5).min(0.99);
             }
             if !summary.is_empty() {
                 d.summary = summary;
             }
             merge_ids(&mut d.evidence, &checked.valid);
             let rule = Some(d.rule.to_owned());
-            (LlmOutcome::Adopted, Engine::Hybrid, d, rules.alternatives, rule)
+            (
+                LlmOutcome::Adopted,
+                Engine::Hybrid,
+                d,
+                rules.alternatives,
+                rule,
+            )
         }
         Verdict::AdoptWithFinding(f) => {
             let mut d = *f;
@@ -207,7 +223,13 @@ pub fn combine(
             (LlmOutcome::Adopted, Engine::Llm, d, alts, None)
         }
     };
-    let mut diag = diagnosis::from_rules(ev, RulesOutcome { decision, alternatives });
+    let mut diag = diagnosis::from_rules(
+        ev,
+        RulesOutcome {
+            decision,
+            alternatives,
+        },
+    );
     diag.engine = engine;
     diag.rule = rule;
     opinion.outcome = outcome;
@@ -249,7 +271,13 @@ pub fn sanitize(s: &str, max_chars: usize, redactor: &Redactor) -> String {
     let redacted = redactor.text(s);
     let flat: String = redacted
         .chars()
-        .map(|c| if c.is_control() || c.is_whitespace() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let collapsed = flat.split_whitespace().collect::<Vec<_>>().join(" ");
     match collapsed.char_indices().nth(max_chars.saturating_sub(1)) {

@@ -53,14 +53,22 @@ impl LlmMetrics {
     pub fn register(&self, registry: &mut Registry) {
         let r = registry.sub_registry_with_prefix("rollout_doctor_llm");
         r.register("calls", "LLM HTTP calls by outcome", self.calls.clone());
-        r.register("tokens", "LLM tokens by direction (in, out)", self.tokens.clone());
+        r.register(
+            "tokens",
+            "LLM tokens by direction (in, out)",
+            self.tokens.clone(),
+        );
         r.register_with_unit(
             "latency",
             "LLM HTTP call latency",
             Unit::Seconds,
             self.latency.clone(),
         );
-        r.register("cache_hits", "LLM answers served from the cache", self.cache_hits.clone());
+        r.register(
+            "cache_hits",
+            "LLM answers served from the cache",
+            self.cache_hits.clone(),
+        );
         r.register(
             "fallbacks",
             "Diagnoses that fell back to the rules because the LLM failed, by reason",

@@ -68,6 +68,7 @@ enum Failure {
     Call(CallError),
     Invalid(String),
     Busy,
+    TooLarge,
 }
 
 impl Failure {
@@ -76,6 +77,7 @@ impl Failure {
             Failure::Call(e) => e.reason(),
             Failure::Invalid(why) => format!("llm answer invalid after one repair: {why}"),
             Failure::Busy => "llm busy (no free slot in time)".into(),
+            Failure::TooLarge => "llm prompt does not fit the context window".into(),
         }
     }
 
@@ -84,6 +86,7 @@ impl Failure {
             Failure::Call(e) => e.label(),
             Failure::Invalid(_) => "invalid_answer",
             Failure::Busy => "busy",
+            Failure::TooLarge => "too_large",
         }
     }
 }
@@ -103,7 +106,12 @@ impl LlmClassifier {
 
     /// Rules only, no client: what `--llm off` builds.
     pub fn off() -> Self {
-        Self::build(LlmConfig::default(), Redactor::default(), Prompts::embedded(), None)
+        Self::build(
+            LlmConfig::default(),
+            Redactor::default(),
+            Prompts::embedded(),
+            None,
+        )
     }
 
     fn build(
@@ -183,6 +191,11 @@ impl LlmClassifier {
         };
 
         let prompt = self.render_prompt(ev, &rules);
+        if prompt.tokens > prompt.budget {
+            // Only when the instructions and the rules' hints alone outgrow a tiny window:
+            // the evidence itself is always cut to fit.
+            return self.fall_back(ev, rules, opinion, &Failure::TooLarge);
+        }
         let key = cache::key(&prompt.system, &prompt.user, &cfg.model, &prompt.version);
         let got = match inner.cache.get(&key) {
             Some(hit) => {
@@ -205,14 +218,22 @@ impl LlmClassifier {
                 let checked = decide::check(a.answer, ev);
                 decide::combine(ev, rules, &checked, &inner.redactor, opinion)
             }
-            Err(f) => {
-                tracing::warn!(rollout = %ev.rollout, reason = %f.reason(), "LLM failed; the rules decide");
-                inner.metrics.fallback(f.label());
-                opinion.outcome = LlmOutcome::Fallback;
-                opinion.fallback_reason = Some(f.reason());
-                decide::rules_only(ev, rules, Some(opinion))
-            }
+            Err(f) => self.fall_back(ev, rules, opinion, &f),
         }
+    }
+
+    fn fall_back(
+        &self,
+        ev: &Evidence,
+        rules: RulesOutcome,
+        mut opinion: LlmOpinion,
+        f: &Failure,
+    ) -> Diagnosis {
+        tracing::warn!(rollout = %ev.rollout, reason = %f.reason(), "LLM failed; the rules decide");
+        self.inner.metrics.fallback(f.label());
+        opinion.outcome = LlmOutcome::Fallback;
+        opinion.fallback_reason = Some(f.reason());
+        decide::rules_only(ev, rules, Some(opinion))
     }
 
     /// One question with at most one repair: ask, validate, and if invalid say why and ask
@@ -235,7 +256,10 @@ impl LlmClassifier {
             json!({"role": "user", "content": prompt.user}),
         ];
         let mut tokens = (None, None);
-        let first = self.call(transport, &messages).await.map_err(Failure::Call)?;
+        let first = self
+            .call(transport, &messages)
+            .await
+            .map_err(Failure::Call)?;
         add_tokens(&mut tokens, &first);
         let why = match schema::parse_answer(&first.content) {
             Ok(answer) => return Ok(cached(answer, tokens)),
@@ -248,7 +272,10 @@ impl LlmClassifier {
             "That answer is invalid: {why}. Reply again with exactly one JSON object matching \
              the schema in the instructions; category must be one of the listed values."
         )}));
-        let second = self.call(transport, &messages).await.map_err(Failure::Call)?;
+        let second = self
+            .call(transport, &messages)
+            .await
+            .map_err(Failure::Call)?;
         add_tokens(&mut tokens, &second);
         schema::parse_answer(&second.content)
             .map(|a| cached(a, tokens))
@@ -257,12 +284,20 @@ impl LlmClassifier {
 
     /// One request, JSON Schema first; a server that rejects it gets JSON mode, now and for
     /// the rest of the process.
-    async fn call(&self, transport: &Transport, messages: &[Value]) -> Result<client::Reply, CallError> {
+    async fn call(
+        &self,
+        transport: &Transport,
+        messages: &[Value],
+    ) -> Result<client::Reply, CallError> {
         let inner = &self.inner;
         let schema_allowed = inner.config.structured != StructuredMode::JsonObject
             && !inner.json_object_only.load(Ordering::Relaxed);
         let reply = match transport
-            .chat(&self.body(messages, schema_allowed), &inner.metrics, &inner.budget)
+            .chat(
+                &self.body(messages, schema_allowed),
+                &inner.metrics,
+                &inner.budget,
+            )
             .await
         {
             Err(CallError::SchemaUnsupported)

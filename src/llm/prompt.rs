@@ -99,9 +99,16 @@ impl Prompts {
         for (file, slot) in [("system.md", &mut p.system), ("user.md", &mut p.user)] {
             let path = dir.join(file);
             match std::fs::read_to_string(&path) {
-                Ok(text) => *slot = Template::parse(&text).ok_or(ConfigError::PromptVersion(path))?,
+                Ok(text) => {
+                    *slot = Template::parse(&text).ok_or(ConfigError::PromptVersion(path))?
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(ConfigError::Prompt { path, kind: e.kind() }),
+                Err(e) => {
+                    return Err(ConfigError::Prompt {
+                        path,
+                        kind: e.kind(),
+                    });
+                }
             }
         }
         Ok(p)
@@ -112,7 +119,10 @@ impl Prompts {
         if self.system.version == self.user.version {
             self.system.version.clone()
         } else {
-            format!("system {} / user {}", self.system.version, self.user.version)
+            format!(
+                "system {} / user {}",
+                self.system.version, self.user.version
+            )
         }
     }
 
@@ -124,7 +134,7 @@ impl Prompts {
             .join("\n");
         let vars = BTreeMap::from([
             ("categories", categories),
-            ("schema", schema::answer_schema().to_string()),
+            ("schema", schema::prompt_schema().to_string()),
         ]);
         self.system.render(&vars)
     }
@@ -211,15 +221,29 @@ fn fit_rendered(ev: &Evidence, avail: usize, keep: &[String]) -> (String, Trunca
     }
     let (mut lines, mut truncation, mut tokens) = best.unwrap_or_default();
     let fence_cost = count(FENCE_OPEN) + count(FENCE_CLOSE) + count(FENCE_LABEL) + 12;
+    // Last resort, from the end: uncited lines first, then anything.
+    let kept = |l: &str| keep.iter().any(|k| l.starts_with(&format!("[{k}]")));
     let mut cut = 0usize;
-    while tokens + fence_cost > avail && !lines.is_empty() {
-        if let Some(l) = lines.pop() {
-            tokens = tokens.saturating_sub(count(&l) + 1);
+    let mut i = lines.len();
+    while tokens + fence_cost > avail && i > 0 {
+        i -= 1;
+        if !kept(&lines[i]) {
+            tokens = tokens.saturating_sub(count(&lines[i]) + 1);
+            lines.remove(i);
             cut += 1;
         }
     }
+    while tokens + fence_cost > avail
+        && let Some(l) = lines.pop()
+    {
+        tokens = tokens.saturating_sub(count(&l) + 1);
+        cut += 1;
+    }
     if cut > 0 {
-        *truncation.dropped.entry("rendered_lines".into()).or_default() += cut;
+        *truncation
+            .dropped
+            .entry("rendered_lines".into())
+            .or_default() += cut;
     }
     (fenced(&lines), truncation)
 }
@@ -282,20 +306,31 @@ pub fn evidence_lines(ev: &Evidence) -> Vec<String> {
     let mut head = vec![
         format!("{}", ev.rollout),
         format!("strategy {:?}", inc.strategy).to_lowercase(),
-        format!("phase {:?}{}", inc.phase, if inc.phase_derived { " (derived)" } else { "" }),
+        format!(
+            "phase {:?}{}",
+            inc.phase,
+            if inc.phase_derived { " (derived)" } else { "" }
+        ),
     ];
     if let Some(r) = &inc.revision {
         head.push(format!("revision {r}"));
     }
     if let Some(i) = inc.step_index {
         let of = inc.step_count.map(|n| format!("/{n}")).unwrap_or_default();
-        let what = inc.current_step.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+        let what = inc
+            .current_step
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
         head.push(format!("step {i}{of}{what}"));
     }
     if inc.aborted {
         head.push(format!(
             "aborted{}",
-            inc.aborted_at.as_deref().map(|t| format!(" at {t}")).unwrap_or_default()
+            inc.aborted_at
+                .as_deref()
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default()
         ));
     }
     if inc.spec_paused {
@@ -322,8 +357,14 @@ pub fn evidence_lines(ev: &Evidence) -> Vec<String> {
         (EvidenceSource::Analysis, "## Analysis"),
         (EvidenceSource::Pod, "## Pods"),
         (EvidenceSource::Event, "## Events"),
-        (EvidenceSource::Log, "## Logs (mined templates, canary vs stable)"),
-        (EvidenceSource::Spec, "## Pod template diff (stable -> canary)"),
+        (
+            EvidenceSource::Log,
+            "## Logs (mined templates, canary vs stable)",
+        ),
+        (
+            EvidenceSource::Spec,
+            "## Pod template diff (stable -> canary)",
+        ),
     ];
     for (source, title) in sections {
         let mut any = false;
@@ -406,7 +447,11 @@ mod tests {
     #[test]
     fn overrides_load_from_a_directory_and_need_a_version() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("system.md"), "<!-- version: v9-test -->\nsys").unwrap();
+        std::fs::write(
+            dir.path().join("system.md"),
+            "<!-- version: v9-test -->\nsys",
+        )
+        .unwrap();
         let p = Prompts::load(Some(dir.path())).unwrap();
         assert_eq!(p.system.version, "v9-test");
         assert_eq!(p.user.version, "v1");

@@ -45,6 +45,24 @@ pub fn answer_schema() -> Value {
     out
 }
 
+/// The schema as the prompt shows it (for servers in JSON mode, which do not enforce one):
+/// without descriptions, which the instructions already give, to save about half its tokens.
+pub fn prompt_schema() -> Value {
+    fn strip(v: Value) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| k != "description" && k != "title")
+                    .map(|(k, v)| (k, strip(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.into_iter().map(strip).collect()),
+            other => other,
+        }
+    }
+    strip(answer_schema())
+}
+
 /// The `response_format` of a request.
 pub fn response_format(json_schema: bool) -> Value {
     if json_schema {

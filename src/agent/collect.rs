@@ -164,10 +164,17 @@ impl Collector {
         keep(&mut objects, ro_value);
 
         let hashes: BTreeSet<&str> = [rollout.canary_hash(), rollout.stable_hash()].into_iter().flatten().collect();
-        let by_hash = (!hashes.is_empty())
-            .then(|| format!("{POD_TEMPLATE_HASH} in ({})", hashes.iter().copied().collect::<Vec<_>>().join(",")));
         let app_selector = rollout.spec.selector.as_ref().filter(|s| !s.match_labels.is_empty()).map(|s| {
             s.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+        });
+        // The Rollout's own labels narrow the hash match, so a namespace of many Rollouts is
+        // never listed whole.
+        let by_hash = (!hashes.is_empty()).then(|| {
+            let hash = format!("{POD_TEMPLATE_HASH} in ({})", hashes.iter().copied().collect::<Vec<_>>().join(","));
+            match &app_selector {
+                Some(app) => format!("{app},{hash}"),
+                None => hash,
+            }
         });
         let rs = resource("apps", "v1", "ReplicaSet", "replicasets");
         let pods = resource("", "v1", "Pod", "pods");

@@ -373,6 +373,50 @@ async fn rate_limited_then_success_honours_retry_after() {
 }
 
 #[tokio::test]
+async fn a_retry_after_longer_than_worth_waiting_for_falls_back_at_once() {
+    let dir = scenario(SECRET_SCENARIO);
+    let (ev, rules) = load(&dir);
+    let server = FakeLlm::start(vec![
+        Scripted::error(429, "Rate limit reached", "rate_limit_error").header("retry-after", "120"),
+    ])
+    .await;
+    let started = Instant::now();
+    let d = classifier(config(&server)).decide(&ev, rules.clone()).await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.requests().len(), 1);
+    assert_rules_fallback(&d, &rules, "rate limited");
+}
+
+#[tokio::test]
+async fn prompts_can_be_overridden_from_a_directory_and_the_version_is_recorded() {
+    let dir = scenario(SECRET_SCENARIO);
+    let (ev, rules) = load(&dir);
+    let prompts = tempfile::tempdir().unwrap();
+    std::fs::write(
+        prompts.path().join("system.md"),
+        "<!-- version: v2-test -->\nClassify. Categories:\n{{categories}}\nSchema: {{schema}}",
+    )
+    .unwrap();
+    let server = FakeLlm::start(vec![Scripted::answer(good_answer(
+        "dependency_failure",
+        &["log/1"],
+    ))])
+    .await;
+    let d = classifier(LlmConfig {
+        prompts_dir: Some(prompts.path().to_owned()),
+        ..config(&server)
+    })
+    .decide(&ev, rules)
+    .await;
+    assert_eq!(d.llm.unwrap().prompt_version, "system v2-test / user v1");
+    let sys = server.requests()[0].message("system");
+    assert!(
+        sys.starts_with("Classify.") && sys.contains("dependency_failure"),
+        "{sys}"
+    );
+}
+
+#[tokio::test]
 async fn a_slow_server_times_out_into_the_rules_diagnosis() {
     let dir = scenario(SECRET_SCENARIO);
     let (ev, rules) = load(&dir);
@@ -794,4 +838,26 @@ async fn the_cli_falls_back_when_the_server_is_down() {
         "{stdout}"
     );
     assert!(!stdout.contains(KEY) && !String::from_utf8_lossy(&out.stderr).contains(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_overhead_is_small() {
+    // A measurement: what the LLM path adds around a zero-latency server (render, redact,
+    // HTTP on loopback, parse, check), on the largest scenario.
+    let dir = scenario("large-log-oom");
+    let (ev, rules) = load(&dir);
+    let n = 20;
+    let answer = json!({"category": "oom_killed", "confidence": 0.9, "summary": "OOM.",
+        "evidence_ids": rules.decision.evidence, "remediation_hint": "raise the limit"});
+    let server = FakeLlm::start((0..n).map(|_| Scripted::answer(answer.clone())).collect()).await;
+    let llm = classifier(config(&server));
+    let started = Instant::now();
+    for i in 0..n {
+        let mut ev = ev.clone();
+        ev.rollout.name.push_str(&format!("-{i}"));
+        assert_eq!(llm.decide(&ev, rules.clone()).await.engine, Engine::Hybrid);
+    }
+    let per = started.elapsed() / n as u32;
+    eprintln!("decide on large-log-oom via loopback: {per:?} per call (no cache)");
+    assert!(per < Duration::from_millis(500), "{per:?}");
 }

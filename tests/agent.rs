@@ -3,6 +3,8 @@
 //! records and delivers.
 
 mod support;
+#[path = "support_llm/mod.rs"]
+mod support_llm;
 
 use rollout_doctor::agent::app::{self, Parts};
 use rollout_doctor::agent::config::AgentConfig;
@@ -65,6 +67,11 @@ struct Agent {
 
 impl Agent {
     fn start(server: &FakeApiServer, identity: &str, election: bool) -> Agent {
+        Self::start_with(server, identity, election, Parts::new(server.client()))
+    }
+
+    fn start_with(server: &FakeApiServer, identity: &str, election: bool, parts: Parts) -> Agent {
+        let _ = server;
         let cfg = AgentConfig {
             identity: identity.into(),
             leader_election: election,
@@ -74,7 +81,6 @@ impl Agent {
             api_timeout: Duration::from_secs(5),
             ..AgentConfig::default()
         };
-        let parts = Parts::new(server.client());
         let metrics = parts.metrics.clone();
         let (stop, rx) = watch::channel(false);
         let task = tokio::spawn(async move {
@@ -259,4 +265,41 @@ async fn collect_then_diagnose_equals_the_live_diagnosis() {
     // The bundle is redaction-safe too: the fixture's secrets never reach the record.
     let json = record.to_string();
     assert!(!json.contains("Xk9mQ2vLp7wR"), "secret leaked into the record");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agent_asks_the_llm_and_records_its_opinion() {
+    use rollout_doctor::llm::{LlmClassifier, LlmConfig, LlmMode};
+    use support_llm::{FakeLlm, Scripted};
+    let server = FakeApiServer::start().await;
+    load(&server, "canary-db-dns-secret-in-log");
+    let answer = serde_json::json!({
+        "category": "dependency_failure",
+        "confidence": 0.9,
+        "summary": "The canary cannot resolve its new database host.",
+        "evidence_ids": ["log/1"],
+        "remediation_hint": "Point DATABASE_HOST back at the stable database service."
+    });
+    let llm = FakeLlm::start(vec![Scripted::answer(answer)]).await;
+    let cfg = LlmConfig {
+        mode: LlmMode::Always,
+        base_url: llm.base_url(),
+        model: "test-model".into(),
+        api_key: Some(rollout_doctor::llm::SecretString::new("sk-test-agent")),
+        timeout: Duration::from_secs(5),
+        ..LlmConfig::default()
+    };
+    let classifier = LlmClassifier::new(cfg, Default::default()).unwrap();
+    let parts = Parts { decide: Arc::new(classifier), ..Parts::new(server.client()) };
+    let agent = Agent::start_with(&server, "agent-a", false, parts);
+    let record = delivered_record(&server).await;
+    let d = &record["spec"]["diagnosis"];
+    assert_eq!(record["spec"]["category"], "dependency_failure");
+    assert_eq!(d["llm"]["llm_category"], "dependency_failure", "{d:#}");
+    assert_eq!(d["llm"]["agrees"], true);
+    assert_eq!(record["spec"]["engine"], "hybrid");
+    let requests = llm.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(!requests[0].messages_text().contains("Xk9mQ2vLp7wR"), "a secret reached the LLM");
+    agent.stop().await;
 }

@@ -27,6 +27,13 @@ pub trait Decide: Send + Sync {
 
 pub struct RulesOnly;
 
+/// The rules' outcome goes to the LLM as hints; every failure there ends in the rules.
+impl Decide for crate::llm::LlmClassifier {
+    fn decide<'a>(&'a self, evidence: &'a Evidence) -> BoxFuture<'a, Diagnosis> {
+        Box::pin(async move { self.decide(evidence, crate::analysis::rules::classify(evidence)).await })
+    }
+}
+
 impl Decide for RulesOnly {
     fn decide<'a>(&'a self, evidence: &'a Evidence) -> BoxFuture<'a, Diagnosis> {
         Box::pin(async move { crate::pipeline::diagnose(evidence) })

@@ -3,20 +3,34 @@
 use crate::agent::app::{self, Parts};
 use crate::agent::collect::{CollectConfig, Collector};
 use crate::agent::config::{self, AgentArgs};
+use crate::agent::metrics::Metrics;
+use crate::cli::diagnose::LlmArgs;
 use crate::evidence::EvidenceConfig;
+use crate::llm::LlmClassifier;
+use crate::redact::Redactor;
+use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub async fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: AgentArgs, llm: LlmArgs) -> anyhow::Result<ExitCode> {
     let cfg = config::load(&args, &config::process_env)?;
     crate::telemetry::init(cfg.log_format, "info");
+    // Built before connecting so that a bad key file or prompt directory fails at start.
+    let classifier = LlmClassifier::new(llm.config(), Redactor::default())?;
     let client = kube::Client::try_default()
         .await
         .context("cannot reach the Kubernetes API (in-cluster config or KUBECONFIG)")?;
-    tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, "rollout-doctor agent starting");
-    app::run(cfg, Parts::new(client), app::shutdown_on_signals(), true).await?;
+    tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, llm = ?classifier.config().mode, "rollout-doctor agent starting");
+    let mut metrics = Metrics::new();
+    metrics.register(|r| classifier.metrics().register(r));
+    let parts = Parts {
+        metrics: Arc::new(metrics),
+        decide: Arc::new(classifier),
+        ..Parts::new(client)
+    };
+    app::run(cfg, parts, app::shutdown_on_signals(), true).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -37,7 +37,12 @@ pub enum Command {
         snapshot: diagnose::SnapshotArgs,
     },
     /// Runs the agent: watches Rollouts and diagnoses each failure once.
-    Run(crate::agent::config::AgentArgs),
+    Run {
+        #[command(flatten)]
+        agent: crate::agent::config::AgentArgs,
+        #[command(flatten)]
+        llm: diagnose::LlmArgs,
+    },
     /// Writes a support bundle (snapshot directory) for one Rollout from a live cluster.
     Collect(agent::CollectArgs),
     /// Prints the RolloutDiagnosis CustomResourceDefinition.
@@ -55,7 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Evidence { snapshot } => diagnose::evidence(snapshot),
         Command::Logs(cmd) => logs::run(cmd),
-        Command::Run(args) => agent::run(args).await,
+        Command::Run { agent: args, llm } => agent::run(args, llm).await,
         Command::Collect(args) => agent::collect(args).await,
         Command::Crd => agent::crd(),
     }

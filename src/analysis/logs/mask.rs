@@ -27,9 +27,21 @@ impl Tokens {
         self.spans.clear();
         self.var.clear();
         let mut rest = text;
+        let mut header = true;
         while let Some(tok) = next_token(&mut rest) {
             let start = self.buf.len();
-            let var = mask_token(tok, &mut self.buf);
+            let var = if header && is_bracket_tag(tok) {
+                // A `[...]` tag in the line's prefix names a thread or module: it varies
+                // independently of the message, so it is a value, not template text.
+                self.buf.push('[');
+                self.buf.push_str(WILDCARD);
+                self.buf.push_str(&tok[tok.rfind(']').unwrap_or(0)..]);
+                true
+            } else {
+                let var = mask_token(tok, &mut self.buf);
+                header &= var || is_header_word(tok);
+                var
+            };
             self.spans.push((start as u32, self.buf.len() as u32));
             self.var.push(var);
         }
@@ -72,7 +84,20 @@ impl Tokens {
 }
 
 /// Longest bracketed span kept as one token.
-const MAX_BRACKET: usize = 64;
+const MAX_BRACKET: usize = 256;
+
+/// A whole-token `[...]` group, possibly followed by `:`.
+fn is_bracket_tag(tok: &str) -> bool {
+    tok.len() > 2 && tok.starts_with('[') && (tok.ends_with(']') || tok.ends_with("]:"))
+}
+
+/// Header tokens that keep the line in its prefix: level names and bare punctuation
+/// (`-`, `---`, `|`). Masked values (timestamps, pids) count too, see `fill`.
+fn is_header_word(tok: &str) -> bool {
+    tok.bytes().all(|b| b.is_ascii_punctuation())
+        || super::level::word_level(tok.trim_matches(|c: char| !c.is_ascii_alphabetic()), false)
+            .is_some()
+}
 
 /// Splits on ASCII whitespace, except that a short `[...]` group stays one token: headers
 /// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
@@ -166,9 +191,21 @@ mod tests {
             ),
             ("  spaced\tout   words  ", "spaced out words"),
             ("INFO [IPC Server handler 5 on 80] x", "INFO [<*>] x"),
+            ("INFO [Async event handler] x", "INFO [<*>] x"),
+            ("<*> [main] INFO c.e.App: up", "<*> [<*>] INFO c.e.App: up"),
             (
-                "INFO [Async event handler] x",
-                "INFO [Async event handler] x",
+                "12:00:01 - WARN [nio-exec-1]: slow",
+                "<*>:<*>:<*> - WARN [<*>]: slow",
+            ),
+            // Past the prefix a bracket group is message text.
+            (
+                "Registered signal handlers for [TERM, HUP, INT]",
+                "Registered signal handlers for [TERM, HUP, INT]",
+            ),
+            // Long groups stay one token (their word count would otherwise vary).
+            (
+                "x [DataStreamer for file /tmp/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q block BP-17-10.0.0.1-12]",
+                "x [<*>]",
             ),
             ("[unclosed bracket here", "[unclosed bracket here"),
         ];

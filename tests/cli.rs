@@ -124,3 +124,12 @@ fn evidence_command_reports_its_budget() {
     assert_eq!(ev["rollout"]["name"], "cart");
     assert!(Path::new(dir.path()).exists());
 }
+
+#[test]
+fn the_embedded_demo_runs_with_nothing_else() {
+    let o = run(&["demo", "--output", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["category"], "config_missing");
+    assert_eq!(d["remediation"]["action"], "restore_env");
+}

@@ -1,6 +1,7 @@
 //! Command-line interface. `main` only parses and dispatches here.
 
 pub mod agent;
+pub mod demo;
 pub mod diagnose;
 pub mod logs;
 
@@ -45,6 +46,11 @@ pub enum Command {
     },
     /// Writes a support bundle (snapshot directory) for one Rollout from a live cluster.
     Collect(agent::CollectArgs),
+    /// Diagnoses a scenario embedded in the binary (no cluster, no files, no key).
+    Demo {
+        #[arg(long, value_enum, default_value = "text")]
+        output: diagnose::Output,
+    },
     /// Prints the RolloutDiagnosis CustomResourceDefinition.
     Crd,
     /// Log tooling: template mining and canary-vs-stable comparison.
@@ -63,5 +69,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Run { agent: args, llm } => agent::run(args, llm).await,
         Command::Collect(args) => agent::collect(args).await,
         Command::Crd => agent::crd(),
+        Command::Demo { output } => demo::run(output),
     }
 }

@@ -35,7 +35,7 @@ pub fn lag1_autocorrelation(series: &[f64]) -> Option<f64> {
 /// Window over which an AR(1) series with coefficient `phi` averages to about one independent
 /// observation: (1 + φ)/(1 − φ), the ratio of n to the effective sample size of its mean.
 pub fn ar1_window(phi: f64) -> usize {
-    if !(phi > 0.0) {
+    if phi.is_nan() || phi <= 0.0 {
         return 1;
     }
     let phi = phi.min(0.98);
@@ -55,7 +55,7 @@ fn block_moments(phi: f64, w: usize) -> (f64, f64) {
 
 /// Lag-1 autocorrelation left in means of windows of `w` of an AR(1) series.
 pub fn ar1_block_lag1(phi: f64, w: usize) -> f64 {
-    if !(phi > 0.0) || w == 0 {
+    if phi.is_nan() || phi <= 0.0 || w == 0 {
         return 0.0;
     }
     let phi = phi.min(0.99);
@@ -67,7 +67,7 @@ pub fn ar1_block_lag1(phi: f64, w: usize) -> f64 {
 /// series exceeds the independent-sample formula: 1 + 2 Σ_h (1 − h/B) ρ_B(h), with
 /// ρ_B(h) = ρ_B(1) φ^(w(h−1)).
 pub fn ar1_variance_inflation(phi: f64, w: usize, blocks: usize) -> f64 {
-    if !(phi > 0.0) || w == 0 || blocks < 2 {
+    if phi.is_nan() || phi <= 0.0 || w == 0 || blocks < 2 {
         return 1.0;
     }
     let phi = phi.min(0.99);

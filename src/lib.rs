@@ -14,3 +14,4 @@ pub mod pipeline;
 pub mod redact;
 pub mod source;
 pub mod telemetry;
+pub mod verdict;

@@ -4,6 +4,7 @@ pub mod agent;
 pub mod demo;
 pub mod diagnose;
 pub mod logs;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -53,6 +54,8 @@ pub enum Command {
     },
     /// Prints the RolloutDiagnosis CustomResourceDefinition.
     Crd,
+    /// Serves POST /v1/verdict: canary verdicts for Argo Rollouts' web metric provider.
+    Serve(serve::ServeArgs),
     /// Log tooling: template mining and canary-vs-stable comparison.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
@@ -69,6 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Run { agent: args, llm } => agent::run(args, llm).await,
         Command::Collect(args) => agent::collect(args).await,
         Command::Crd => agent::crd(),
+        Command::Serve(args) => serve::serve(args).await,
         Command::Demo { output } => demo::run(output),
     }
 }

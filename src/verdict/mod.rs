@@ -1,0 +1,12 @@
+//! Canary verdicts for Argo Rollouts' web metric provider: pure statistics ([`stats`],
+//! [`score`]) and the service around them (Prometheus, pod and log judges, cache, review).
+
+pub mod score;
+pub mod stats;
+
+pub mod cache;
+pub mod judge;
+pub mod prometheus;
+pub mod request;
+pub mod review;
+pub mod service;

@@ -394,3 +394,39 @@ async fn a_repeated_measurement_is_answered_from_the_cache() {
     assert_eq!(first, second);
     assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
 }
+
+// ---- the AnalysisTemplate example ----------------------------------------------------------
+
+#[test]
+fn the_analysis_template_example_maps_the_verdict_exactly() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/examples/analysistemplate-verdict.yaml");
+    let t: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(t["kind"], "AnalysisTemplate");
+    let m = &t["spec"]["metrics"][0];
+    assert_eq!(m["successCondition"], r#"result == "pass""#);
+    assert_eq!(m["failureCondition"], r#"result == "fail""#);
+    let web = &m["provider"]["web"];
+    assert_eq!(web["jsonPath"], "{$.verdict}");
+    assert_eq!(web["method"], "POST");
+    // Above the service's default budget, below Argo's default web timeout.
+    let timeout = web["timeoutSeconds"].as_u64().unwrap();
+    assert!(timeout > VerdictConfig::default().budget.as_secs() && timeout < 10, "{timeout}");
+    let auth = web["headers"].as_array().unwrap().iter().find(|h| h["key"] == "Authorization").unwrap();
+    assert_eq!(auth["value"], "Bearer {{ args.verdict-token }}");
+    let secret = t["spec"]["args"].as_array().unwrap().iter().find(|a| a["name"] == "verdict-token").unwrap();
+    assert!(secret["valueFrom"]["secretKeyRef"].is_object());
+
+    // Every {{...}} is one of the template's args (Argo fails on any other), and the body
+    // Argo sends is a request the service accepts.
+    let args: Vec<&str> = t["spec"]["args"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let mut body = web["body"].as_str().unwrap().to_owned();
+    while let Some(start) = body.find("{{") {
+        let end = start + body[start..].find("}}").unwrap() + 2;
+        let arg = body[start + 2..end - 2].trim().strip_prefix("args.").expect("only args are templated");
+        assert!(args.contains(&arg), "{arg} is not an arg");
+        body.replace_range(start..end, &format!("{arg}-x").replace("canary-hash-x", "abc123").replace("stable-hash-x", "def456"));
+    }
+    let req: rollout_doctor::verdict::request::VerdictRequest = serde_json::from_str(&body).expect("body is a verdict request");
+    let checked = rollout_doctor::verdict::request::check(req).expect("the service accepts the body");
+    assert_eq!(checked.req.metrics.len(), 2);
+}

@@ -145,9 +145,15 @@ fn finite(v: &str) -> Option<f64> {
 }
 
 /// Puts the hash, window and step into a query template. The hash is validated as a DNS
-/// label before it gets here, so it cannot break out of a label matcher.
+/// label before it gets here, so it cannot break out of a label matcher. `${hash}` exists
+/// because Argo resolves every `{{...}}` in an AnalysisTemplate against its args and fails
+/// the measurement on an unknown one.
 pub fn render(template: &str, hash: &str, window: &str, step: &str) -> String {
-    template.replace("{{hash}}", hash).replace("{{window}}", window).replace("{{step}}", step)
+    let mut out = template.to_owned();
+    for (name, value) in [("hash", hash), ("window", window), ("step", step)] {
+        out = out.replace(&format!("{{{{{name}}}}}"), value).replace(&format!("${{{name}}}"), value);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -169,5 +175,6 @@ mod tests {
     #[test]
     fn render_fills_placeholders() {
         assert_eq!(render(r#"x{h="{{hash}}"}[{{window}}]"#, "abc", "600s", "15s"), r#"x{h="abc"}[600s]"#);
+        assert_eq!(render(r#"x{h="${hash}"}[${window}:${step}]"#, "abc", "600s", "15s"), r#"x{h="abc"}[600s:15s]"#);
     }
 }

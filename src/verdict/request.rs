@@ -36,7 +36,8 @@ pub struct MetricQuery {
     pub name: String,
     #[serde(default)]
     pub group: Option<String>,
-    /// PromQL for a continuous metric; `{{hash}}` becomes the pod-template hash.
+    /// PromQL for a continuous metric; `${hash}` (or `{{hash}}`) becomes the pod-template
+    /// hash, `${window}` and `${step}` the request's window and step.
     #[serde(default)]
     pub query: Option<String>,
     #[serde(default = "default_kind")]

@@ -148,13 +148,34 @@ impl Drain {
         self.overflow_lines
     }
 
-    /// Maps every id to the first id with the same final template: two branches of the tree
-    /// can converge on one template once their differing tokens have become wildcards.
+    /// Maps every id to one representative id of its group: first, templates that are
+    /// equal (two branches of the tree can converge once their differing tokens have become
+    /// wildcards); then templates that differ only in a few leading columns whose values
+    /// are shared by many templates (see [`merge_free_columns`]).
     pub fn canonical_ids(&self) -> Vec<u32> {
         let mut first: HashMap<String, u32> = HashMap::new();
-        (0..self.clusters.len() as u32)
+        let mut canon: Vec<u32> = (0..self.clusters.len() as u32)
             .map(|id| *first.entry(self.template(id)).or_insert(id))
-            .collect()
+            .collect();
+        let uniq: Vec<u32> = canon
+            .iter()
+            .enumerate()
+            .filter(|&(i, &c)| i as u32 == c && Some(c) != self.overflow)
+            .map(|(_, &c)| c)
+            .collect();
+        let tmpls: Vec<&[Box<str>]> = uniq
+            .iter()
+            .map(|&id| &*self.clusters[id as usize].tokens)
+            .collect();
+        let rep = merge_free_columns(&tmpls);
+        let mut remap: Vec<u32> = (0..self.clusters.len() as u32).collect();
+        for (k, &id) in uniq.iter().enumerate() {
+            remap[id as usize] = uniq[rep[k]];
+        }
+        for c in &mut canon {
+            *c = remap[*c as usize];
+        }
+        canon
     }
 
     fn overflow_id(&mut self) -> u32 {
@@ -230,6 +251,121 @@ impl Drain {
         best.filter(|&(s, _, _)| s >= self.cfg.similarity)
             .map(|(_, _, id)| id)
     }
+}
+
+/// Leading columns where a header field (host, component, state, thread) may sit.
+const FREE_PREFIX: usize = 8;
+/// Columns two templates may differ in and still merge.
+const MAX_FREE_DIFFS: usize = 2;
+/// Templates a value must appear in, in that column, to count as a header value.
+const MIN_COLUMN_SPREAD: usize = 3;
+/// Bucket members compared pairwise; larger buckets only merge along this window.
+const MAX_BUCKET_PAIRS: usize = 64;
+
+/// Post-pass over final templates: two templates of one length merge when they differ in
+/// at most [`MAX_FREE_DIFFS`] of the first [`FREE_PREFIX`] columns, each differing value
+/// there is a wildcard or appears in that column of at least [`MIN_COLUMN_SPREAD`]
+/// templates, and they share a literal token after the differences. A value that recurs
+/// with many different messages is a header field (component, state, host name) and not
+/// part of the message, so a message seen behind two such values is still one template;
+/// the prefix tree had split them because it routes on leading tokens. Message words rarely
+/// recur across three templates in the same column, so two different messages that differ
+/// only in one word stay apart. Returns, per template, the index of its group's
+/// representative: the most general member (most wildcards), then the first.
+fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
+    let n = tmpls.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    // How many templates hold each value in each leading column.
+    let mut spread: FxMap<(usize, &str), usize> = FxMap::default();
+    for t in tmpls {
+        for (p, tok) in t.iter().take(FREE_PREFIX).enumerate() {
+            *spread.entry((p, &**tok)).or_default() += 1;
+        }
+    }
+    let free = |p: usize, tok: &str| {
+        tok == WILDCARD
+            || spread
+                .get(&(p, tok))
+                .is_some_and(|&c| c >= MIN_COLUMN_SPREAD)
+    };
+    // Bucket by length and the template with up to two leading columns blanked out; any
+    // mergeable pair shares at least one bucket.
+    let mut buckets: FxMap<u64, Vec<usize>> = FxMap::default();
+    for (k, t) in tmpls.iter().enumerate() {
+        let cols = t.len().min(FREE_PREFIX);
+        for a in 0..cols {
+            for b in a..cols {
+                if !free(a, &t[a]) || !free(b, &t[b]) {
+                    continue;
+                }
+                use std::hash::Hasher;
+                let mut h = super::hash::FxHasher::default();
+                h.write_usize(t.len());
+                h.write_usize(a);
+                h.write_usize(b);
+                for (i, tok) in t.iter().enumerate() {
+                    if i != a && i != b {
+                        h.write(tok.as_bytes());
+                    }
+                    h.write_u8(0xff);
+                }
+                buckets.entry(h.finish()).or_default().push(k);
+            }
+        }
+    }
+    for members in buckets.values() {
+        if members.len() < 2 {
+            continue;
+        }
+        for (i, &x) in members.iter().enumerate().take(MAX_BUCKET_PAIRS) {
+            for &y in members.iter().skip(i + 1).take(MAX_BUCKET_PAIRS) {
+                if find(&mut parent, x) != find(&mut parent, y)
+                    && mergeable(tmpls[x], tmpls[y], &free)
+                {
+                    let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
+                    parent[rx.max(ry)] = rx.min(ry);
+                }
+            }
+        }
+    }
+    let wild = |k: usize| tmpls[k].iter().filter(|t| &***t == WILDCARD).count();
+    let mut best: Vec<usize> = (0..n).collect();
+    for k in 0..n {
+        let r = find(&mut parent, k);
+        if wild(k) > wild(best[r]) {
+            best[r] = k;
+        }
+    }
+    (0..n).map(|k| best[find(&mut parent, k)]).collect()
+}
+
+fn mergeable(a: &[Box<str>], b: &[Box<str>], free: &impl Fn(usize, &str) -> bool) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diffs = 0;
+    let mut last = 0;
+    for (p, (x, y)) in a.iter().zip(b).enumerate() {
+        if x != y {
+            if p >= FREE_PREFIX || !free(p, x) || !free(p, y) {
+                return false;
+            }
+            diffs += 1;
+            last = p;
+        }
+    }
+    (1..=MAX_FREE_DIFFS).contains(&diffs)
+        && a.iter()
+            .zip(b)
+            .skip(last + 1)
+            .any(|(x, y)| x == y && &**x != WILDCARD)
 }
 
 /// A line token that is itself partly masked (`LOCAL(<*>)` against `<*>`) differs mostly in

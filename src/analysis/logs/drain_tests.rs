@@ -129,3 +129,35 @@ fn short_messages_behind_a_constant_header_stay_apart() {
     assert!(ids.iter().skip(1).step_by(2).all(|&i| i == ids[1]));
     assert_ne!(ids[0], ids[1]);
 }
+
+#[test]
+fn templates_differing_only_in_shared_header_values_merge() {
+    // Component and state columns hold values that recur with many messages; a message seen
+    // behind two of them is still one template. The tree splits them (it routes on leading
+    // tokens), the post-pass joins them.
+    let lines = [
+        "1 node status 5 running",
+        "2 node status 6 not responding",
+        "3 node status 7 halted now",
+        "4 domain status 8 not responding",
+        "5 domain status 9 halted now",
+        "6 domain status 1 idle state",
+        "7 switch error 2 link down",
+        "8 switch error 3 link up",
+        "8 switch error 3 port reset by peer",
+        "9 node error 4 link down",
+        "10 node boot 5 done",
+        "11 job status 6 done",
+    ];
+    // Indexes below are into `lines`; line 8 only makes `switch` recur.
+    let (d, ids) = mine(DrainConfig::default(), &lines);
+    let c = d.canonical_ids();
+    let g: Vec<u32> = ids.iter().map(|&i| c[i as usize]).collect();
+    assert_eq!(g[1], g[3], "not responding");
+    assert_eq!(g[2], g[4], "halted now");
+    assert_eq!(g[6], g[9], "link down");
+    assert_ne!(g[6], g[7], "link down / link up differ in the message");
+    // `job` appears in one template only: a message word, so the two stay apart.
+    assert_ne!(g[10], g[11]);
+    assert_ne!(g[0], g[1]);
+}

@@ -3,6 +3,8 @@
 //! Without the binaries the tests skip, unless ROLLOUT_DOCTOR_REQUIRE_PROMETHEUS=1 (CI).
 #![allow(dead_code)]
 
+pub mod synthetic;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

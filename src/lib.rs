@@ -10,6 +10,7 @@ pub mod diagnosis;
 pub mod evidence;
 pub mod llm;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod redact;
 pub mod source;

@@ -363,3 +363,46 @@ fn the_analysis_template_example_maps_the_verdict_exactly() {
     let checked = rollout_doctor::verdict::request::check(req).expect("the service accepts the body");
     assert_eq!(checked.req.metrics.len(), 2);
 }
+
+// ---- logs through the core's log diff ------------------------------------------------------
+
+/// Loads a scenario snapshot's objects and logs into the fake API server.
+fn load_scenario(server: &FakeApiServer, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios").join(name);
+    let stored = server.apply_yaml(&std::fs::read_to_string(dir.join("objects.yaml")).unwrap());
+    let Ok(pods) = std::fs::read_dir(dir.join("logs")) else { return };
+    for pod in pods.flatten() {
+        let pod_name = pod.file_name().to_string_lossy().into_owned();
+        let Some(ns) = stored
+            .iter()
+            .find(|o| o["kind"] == "Pod" && o["metadata"]["name"] == pod_name.as_str())
+            .and_then(|o| o["metadata"]["namespace"].as_str())
+        else {
+            continue;
+        };
+        for file in std::fs::read_dir(pod.path()).unwrap().flatten() {
+            let fname = file.file_name().to_string_lossy().into_owned();
+            assert!(!fname.ends_with(".gz"), "gzip logs not handled here");
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            let (container, previous) = match fname.strip_suffix(".previous.log") {
+                Some(c) => (c.to_owned(), true),
+                None => (fname.trim_end_matches(".log").to_owned(), false),
+            };
+            server.set_log(ns, &pod_name, &container, previous, &text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn new_error_templates_in_the_canary_logs_fail() {
+    let server = FakeApiServer::start().await;
+    load_scenario(&server, "canary-python-missing-env-var");
+    // Pod health alone would already fail this canary: judge the logs by themselves.
+    let c = VerdictConfig { pod_judge: false, log_judge: true, ..cfg() };
+    let svc = start(c, None, Some(server.client()), None).await;
+    let v = verdict(&svc, json!({"namespace": "notifications", "rollout": "notifier"})).await;
+    assert_eq!(v["verdict"], "fail", "{v}");
+    assert_eq!(v["category"], "logs", "{v}");
+    assert!(v["reasons"].to_string().contains("SENDGRID_API_KEY"), "{v}");
+    assert_eq!(v["canaryHash"], "778d66b9d4");
+}

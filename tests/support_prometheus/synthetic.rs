@@ -39,7 +39,7 @@ pub const VERSIONS: [Version; 5] = [
 pub fn series(end: i64) -> Vec<Series> {
     let mut out = Vec::new();
     for (i, v) in VERSIONS.iter().enumerate() {
-        let mut noise = Noise(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1) * 0x1234_5678);
+        let mut noise = Noise(0x9E37_79B9_7F4A_7C15 ^ ((i as u64 + 1) * 0x1234_5678));
         let (mut ok, mut err) = (Vec::new(), Vec::new());
         let mut lat = Vec::new();
         let (mut ok_total, mut err_total) = (0.0, 0.0);

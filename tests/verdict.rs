@@ -406,3 +406,28 @@ async fn new_error_templates_in_the_canary_logs_fail() {
     assert!(v["reasons"].to_string().contains("SENDGRID_API_KEY"), "{v}");
     assert_eq!(v["canaryHash"], "778d66b9d4");
 }
+
+#[test]
+fn the_verdict_service_example_is_valid_and_matches_the_template() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Service as KService;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/examples");
+    let text = std::fs::read_to_string(dir.join("verdict-service.yaml")).unwrap();
+    let docs: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    // k8s-openapi drops unknown keys: a lossless round trip means no typo was ignored.
+    let deployment: Deployment = serde_json::from_value(docs[0].clone()).unwrap();
+    assert_eq!(serde_json::to_value(&deployment).unwrap(), docs[0], "Deployment has keys k8s would ignore");
+    let svc: KService = serde_json::from_value(docs[1].clone()).unwrap();
+    assert_eq!(serde_json::to_value(&svc).unwrap(), docs[1], "Service has keys k8s would ignore");
+    let args = deployment.spec.unwrap().template.spec.unwrap().containers[0].args.clone().unwrap();
+    assert_eq!(args[0], "serve");
+    // The command line the example passes parses.
+    let cli = <rollout_doctor::cli::Cli as clap::Parser>::try_parse_from(std::iter::once("rollout-doctor".to_owned()).chain(args));
+    assert!(cli.is_ok(), "{:?}", cli.err());
+    let template = std::fs::read_to_string(dir.join("analysistemplate-verdict.yaml")).unwrap();
+    let name = svc.metadata.name.unwrap();
+    let port = svc.spec.unwrap().ports.unwrap()[0].port;
+    assert!(template.contains(&format!("http://{name}.rollout-doctor.svc:{port}/v1/verdict")));
+}

@@ -11,7 +11,7 @@ pub const HEADER_MAX: usize = 150;
 pub const BLOCKS_MAX: usize = 50;
 const EVIDENCE_SHOWN: usize = 3;
 const EVIDENCE_TEXT_MAX: usize = 400;
-const SUMMARY_MAX: usize = 280;
+const SUMMARY_MAX: usize = 200;
 
 /// What the message needs besides the diagnosis.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,9 +40,15 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Prose from the diagnosis, safe as mrkdwn: one line, escaped, and without backticks,
+/// which would open inline code that never closes (summaries quote log lines).
+fn plain(s: &str, max: usize) -> String {
+    escape(&clip(&s.replace('`', "ʼ"), max))
+}
+
 /// Inline code: backticks inside would end it early, so they become a look-alike.
 fn code(s: &str, max: usize) -> String {
-    format!("`{}`", escape(&clip(&s.replace('`', "ʼ"), max)))
+    format!("`{}`", plain(s, max))
 }
 
 /// A last guard: cut at `max` characters without leaving half an `&amp;`.
@@ -93,7 +99,8 @@ fn source_name(s: EvidenceSource) -> &'static str {
 /// Plain text for notifications and screen readers: Slack shows it where blocks cannot be.
 pub fn fallback_text(d: &Diagnosis, update: bool) -> String {
     let prefix = if update { "Update: " } else { "" };
-    clip(&format!("{prefix}{} failed: {} ({:.2}). {}", d.rollout, d.category, d.confidence, d.summary), 300)
+    // Slack formats this text too, and it is what a phone notification shows.
+    plain(&format!("{prefix}{} failed: {} ({:.2}). {}", d.rollout, d.category, d.confidence, d.summary), 300)
 }
 
 pub fn message(d: &Diagnosis, ctx: &MessageContext) -> Value {
@@ -105,13 +112,13 @@ pub fn message(d: &Diagnosis, ctx: &MessageContext) -> Value {
         "*{}* · confidence {:.0}%\n{}",
         category_title(d.category),
         d.confidence * 100.0,
-        escape(&clip(&d.summary, SUMMARY_MAX))
+        plain(&d.summary, SUMMARY_MAX)
     )));
     blocks.push(context(escape(&incident_line(d))));
     blocks.push(section(format!(
         "*Suggested fix* ({})\n{}",
         d.remediation.action.name(),
-        escape(&clip(&d.remediation.description, SUMMARY_MAX))
+        plain(&d.remediation.description, SUMMARY_MAX)
     )));
     if !d.evidence.is_empty() {
         blocks.push(json!({"type": "divider"}));
@@ -152,7 +159,7 @@ fn incident_line(d: &Diagnosis) -> String {
 }
 
 fn evidence_text(e: &EvidenceItem) -> String {
-    format!("*{}* · {}\n{}", source_name(e.source), escape(&clip(&e.ref_, 120)), code(&e.text, EVIDENCE_TEXT_MAX))
+    format!("*{}* · {}\n{}", source_name(e.source), plain(&e.ref_, 120), code(&e.text, EVIDENCE_TEXT_MAX))
 }
 
 fn images_text(d: &Diagnosis) -> Option<String> {

@@ -105,3 +105,13 @@ fn cap_never_leaves_half_an_entity() {
 fn link_urls_cannot_break_out() {
     assert_eq!(link_url("https://x/a|b>c d"), "https://x/a%7Cb%3Ec%20d");
 }
+
+#[test]
+fn prose_cannot_ping_or_open_code() {
+    let mut d = diagnosis();
+    d.summary = "log said <!channel> `boom".into();
+    let msg = message(&d, &MessageContext::default());
+    assert_eq!(msg["blocks"][1]["text"]["text"], "*Dependency failure* · confidence 90%\nlog said &lt;!channel&gt; ʼboom");
+    let fallback = msg["text"].as_str().unwrap();
+    assert!(fallback.contains("&lt;!channel&gt; ʼboom"), "{fallback}");
+}

@@ -326,6 +326,8 @@ async fn a_repeated_measurement_is_answered_from_the_cache() {
     let second = verdict(&svc, body).await;
     assert_eq!(first, second);
     assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
+    let text = reqwest::get(format!("{}/metrics", svc.url)).await.unwrap().text().await.unwrap();
+    assert!(text.contains(r#"rollout_doctor_verdicts_total{verdict="pass",category="healthy"} 2"#), "{text}");
 }
 
 // ---- the AnalysisTemplate example ----------------------------------------------------------

@@ -6,6 +6,7 @@ pub mod stats;
 
 pub mod cache;
 pub mod judge;
+pub mod metrics;
 pub mod prometheus;
 pub mod request;
 pub mod review;

@@ -5,6 +5,7 @@
 
 use super::cache::{Cache, Key};
 use super::judge::{self, Gate};
+use super::metrics::VerdictMetrics;
 use super::prometheus::Prometheus;
 use super::request::{self, Checked, Outcome, VerdictRequest, VerdictResponse};
 use super::review::{Reviews, VerdictReviewer};
@@ -69,6 +70,7 @@ pub struct VerdictService {
     cache: Cache,
     reviews: Option<Reviews>,
     token_digest: Option<[u8; 32]>,
+    metrics: VerdictMetrics,
 }
 
 impl VerdictService {
@@ -86,6 +88,7 @@ impl VerdictService {
             cache: Cache::new(cfg.cache_ttl),
             reviews: reviewer.map(|r| Reviews::new(r, cfg.review_timeout)),
             token_digest: cfg.token.as_deref().map(digest),
+            metrics: VerdictMetrics::default(),
             prom,
             kube,
             collector,
@@ -224,6 +227,7 @@ pub fn router(service: Arc<VerdictService>) -> Router {
     Router::new()
         .route("/v1/verdict", post(handle))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .with_state(service)
 }
 
@@ -239,9 +243,17 @@ async fn handle(State(svc): State<Arc<VerdictService>>, headers: HeaderMap, body
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
+    let started = std::time::Instant::now();
     let resp = svc.verdict(checked).await;
+    let verdict = serde_json::to_value(resp.verdict).ok();
+    svc.metrics.observe(verdict.as_ref().and_then(|v| v.as_str()).unwrap_or("?"), &resp.category, started.elapsed());
     tracing::debug!(verdict = ?resp.verdict, category = %resp.category, "verdict");
     axum::Json(resp).into_response()
+}
+
+async fn metrics(State(svc): State<Arc<VerdictService>>) -> Response {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], svc.metrics.encode()).into_response()
 }
 
 fn error(status: StatusCode, message: String) -> Response {

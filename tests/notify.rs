@@ -22,15 +22,28 @@ use support_notify::{FakeServer, Recorded, Reply, refused_addr};
 const SECRET: &str = "whsec-test-0123456789";
 
 fn diagnosis() -> Diagnosis {
-    rollout_doctor::pipeline::diagnose_snapshot(Path::new("fixtures/scenarios/canary-db-dns-secret-in-log"), &Default::default()).unwrap()
+    rollout_doctor::pipeline::diagnose_snapshot(
+        Path::new("fixtures/scenarios/canary-db-dns-secret-in-log"),
+        &Default::default(),
+    )
+    .unwrap()
 }
 
 fn delivery() -> Delivery {
-    Delivery { record: "fulfillment-21-5745d85bfc".into(), diagnosis: diagnosis() }
+    Delivery {
+        record: "fulfillment-21-5745d85bfc".into(),
+        diagnosis: diagnosis(),
+    }
 }
 
 fn fast_retry() -> RetryConfig {
-    RetryConfig { attempts: 3, min_delay_ms: 10, max_delay_ms: 50, request_timeout_ms: 2_000, total_timeout_ms: 10_000 }
+    RetryConfig {
+        attempts: 3,
+        min_delay_ms: 10,
+        max_delay_ms: 50,
+        request_timeout_ms: 2_000,
+        total_timeout_ms: 10_000,
+    }
 }
 
 fn secret_file() -> tempfile::NamedTempFile {
@@ -75,7 +88,10 @@ fn assert_valid_blocks(msg: &Value) -> String {
             "divider" => {}
             other => panic!("unexpected block type {other}"),
         }
-        for t in [&b["text"]["text"]].into_iter().chain(b["elements"].as_array().into_iter().flatten().map(|e| &e["text"])) {
+        for t in [&b["text"]["text"]]
+            .into_iter()
+            .chain(b["elements"].as_array().into_iter().flatten().map(|e| &e["text"]))
+        {
             if let Some(t) = t.as_str() {
                 all.push_str(t);
                 all.push('\n');
@@ -110,7 +126,11 @@ async fn slack_webhook_message_is_valid_block_kit_with_the_evidence() {
     assert!(text.contains("revision 21"));
     assert!(text.contains("step 0 (setWeight: 34)"));
     for e in d.evidence.iter().take(3) {
-        assert!(text.contains(&slack_code(&e.text)), "evidence {} missing in\n{text}", e.id);
+        assert!(
+            text.contains(&slack_code(&e.text)),
+            "evidence {} missing in\n{text}",
+            e.id
+        );
     }
     assert!(text.contains("`ghcr.io/acme/fulfillment:1.32.2`") && text.contains("`ghcr.io/acme/fulfillment:1.33.0`"));
     assert!(text.contains("<https://argo-rollouts.example/rollouts/orders/fulfillment|Argo Rollouts>"));
@@ -120,7 +140,10 @@ async fn slack_webhook_message_is_valid_block_kit_with_the_evidence() {
 #[tokio::test]
 async fn slack_500_then_success_is_delivered_on_the_second_request() {
     let slack = FakeServer::start(vec![Reply::new(500, "oops")], Reply::new(200, "ok")).await;
-    let sink = one_sink(&format!("sinks:\n  - name: slack\n    type: slack\n    url: {}\n", slack.url("/hook")));
+    let sink = one_sink(&format!(
+        "sinks:\n  - name: slack\n    type: slack\n    url: {}\n",
+        slack.url("/hook")
+    ));
     sink.deliver(&delivery()).await.unwrap();
     assert_eq!(slack.requests().len(), 2);
     // The same diagnosis again (a resumed delivery) is not a second alert.
@@ -131,7 +154,10 @@ async fn slack_500_then_success_is_delivered_on_the_second_request() {
 #[tokio::test]
 async fn slack_client_error_is_not_retried_and_hides_the_url() {
     let slack = FakeServer::start(vec![], Reply::new(400, "invalid_blocks")).await;
-    let sink = one_sink(&format!("sinks:\n  - name: slack\n    type: slack\n    url: {}\n", slack.url("/services/SECRETPATH")));
+    let sink = one_sink(&format!(
+        "sinks:\n  - name: slack\n    type: slack\n    url: {}\n",
+        slack.url("/services/SECRETPATH")
+    ));
     let err = sink.deliver(&delivery()).await.unwrap_err().to_string();
     assert_eq!(slack.requests().len(), 1);
     assert!(err.contains("HTTP 400: invalid_blocks"), "{err}");
@@ -139,8 +165,17 @@ async fn slack_client_error_is_not_retried_and_hides_the_url() {
 }
 
 fn bot_sink(slack: &FakeServer, retry: RetryConfig) -> SlackSink {
-    let mode = SlackMode::Bot { token: SecretString::new("xoxb-test"), channel: "C123".into(), api_url: slack.url("/api") };
-    SlackSink::new("slack-bot", Route::default(), Links::default(), SlackClient::new(mode, retry).unwrap())
+    let mode = SlackMode::Bot {
+        token: SecretString::new("xoxb-test"),
+        channel: "C123".into(),
+        api_url: slack.url("/api"),
+    };
+    SlackSink::new(
+        "slack-bot",
+        Route::default(),
+        Links::default(),
+        SlackClient::new(mode, retry).unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -155,7 +190,15 @@ async fn bot_mode_threads_updates_and_honours_retry_after() {
     let mut refined = delivery();
     refined.diagnosis.confidence = 0.95;
     refined.diagnosis.summary = "Refined: the canary's DNS name orders-db-v2 does not exist".into();
-    let second = sink.notify(&refined, &BTreeMap::new()).await.unwrap().unwrap();
+    let pr = [(
+        "Pull request".to_string(),
+        "https://github.example/acme/fulfillment/pull/7".to_string(),
+    )];
+    let second = sink
+        .notify_with_links(&refined, &BTreeMap::new(), &pr)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.ts, first.ts, "the thread root is kept");
 
     let reqs = slack.requests();
@@ -168,13 +211,20 @@ async fn bot_mode_threads_updates_and_honours_retry_after() {
     assert_eq!(b["thread_ts"], "1700000000.000100");
     assert!(b["text"].as_str().unwrap().starts_with("Update: "));
     assert!(b["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("Update: "));
-    assert_valid_blocks(&b);
+    let text = assert_valid_blocks(&b);
+    assert!(
+        text.contains("<https://github.example/acme/fulfillment/pull/7|Pull request>"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn bot_mode_api_errors_are_final_or_retried_by_kind() {
     let slack = FakeServer::start(vec![], Reply::new(200, r#"{"ok":false,"error":"channel_not_found"}"#)).await;
-    let err = bot_sink(&slack, fast_retry()).notify(&delivery(), &BTreeMap::new()).await.unwrap_err();
+    let err = bot_sink(&slack, fast_retry())
+        .notify(&delivery(), &BTreeMap::new())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("channel_not_found"));
     assert_eq!(slack.requests().len(), 1);
 
@@ -195,7 +245,10 @@ fn verifying_receiver() -> support_notify::Judge {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 #[tokio::test]
@@ -208,7 +261,9 @@ async fn webhook_payload_is_signed_versioned_and_verifiable() {
         secret.path().display()
     );
     let sink = one_sink(&yaml);
-    sink.deliver(&delivery()).await.expect("the receiver accepted the signature");
+    sink.deliver(&delivery())
+        .await
+        .expect("the receiver accepted the signature");
     let mut refined = delivery();
     refined.diagnosis.category = Category::CrashLoop;
     sink.deliver(&refined).await.unwrap();
@@ -217,7 +272,10 @@ async fn webhook_payload_is_signed_versioned_and_verifiable() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].header("x-rollout-doctor-event").as_deref(), Some("diagnosis"));
     let p: Payload = serde_json::from_slice(&reqs[0].body).unwrap();
-    assert_eq!((p.version.as_str(), p.event, p.id.as_str()), ("1", Event::Created, "fulfillment-21-5745d85bfc"));
+    assert_eq!(
+        (p.version.as_str(), p.event, p.id.as_str()),
+        ("1", Event::Created, "fulfillment-21-5745d85bfc")
+    );
     assert_eq!(p.diagnosis, diagnosis(), "the full diagnosis travels");
     let raw = reqs[0].json();
     assert_eq!(raw["event"], "diagnosis.created");
@@ -225,8 +283,13 @@ async fn webhook_payload_is_signed_versioned_and_verifiable() {
 
     // A tampered body, replayed with the genuine header, is refused.
     let header = reqs[0].header(SIGNATURE_HEADER).unwrap();
-    let tampered = String::from_utf8(reqs[0].body.to_vec()).unwrap().replace("dependency_failure", "unknown");
-    assert_eq!(webhook::verify(SECRET.as_bytes(), now(), tampered.as_bytes(), &header), Err(webhook::VerifyError::Mismatch));
+    let tampered = String::from_utf8(reqs[0].body.to_vec())
+        .unwrap()
+        .replace("dependency_failure", "unknown");
+    assert_eq!(
+        webhook::verify(SECRET.as_bytes(), now(), tampered.as_bytes(), &header),
+        Err(webhook::VerifyError::Mismatch)
+    );
     let resp = reqwest::Client::new()
         .post(receiver.url("/in"))
         .header(SIGNATURE_HEADER, header)
@@ -249,7 +312,10 @@ async fn webhook_down_for_good_fails_after_bounded_retries() {
     let started = Instant::now();
     let err = sink.deliver(&delivery()).await.unwrap_err().to_string();
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    assert!(err.contains("hook: delivery failed after 3 tries: connection failed"), "{err}");
+    assert!(
+        err.contains("hook: delivery failed after 3 tries: connection failed"),
+        "{err}"
+    );
     assert!(!err.contains(SECRET));
 }
 
@@ -267,7 +333,10 @@ async fn unrouted_diagnoses_send_nothing() {
 #[test]
 fn routing_table() {
     let d = diagnosis(); // orders/fulfillment, dependency_failure, 0.9
-    let labels: BTreeMap<String, String> = [("team", "orders"), ("tier", "web")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let labels: BTreeMap<String, String> = [("team", "orders"), ("tier", "web")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let route = |f: &dyn Fn(&mut Route)| {
         let mut r = Route::default();
         f(&mut r);
@@ -275,16 +344,48 @@ fn routing_table() {
     };
     let cases: Vec<(&str, Route, bool)> = vec![
         ("everything", Route::default(), true),
-        ("namespace included", route(&|r| r.namespaces = vec!["orders".into()]), true),
-        ("namespace not included", route(&|r| r.namespaces = vec!["payments".into()]), false),
-        ("namespace excluded", route(&|r| r.exclude_namespaces = vec!["orders".into()]), false),
-        ("selector matches", route(&|r| r.selector = Some("team=orders,tier in (web,api)".into())), true),
-        ("selector differs", route(&|r| r.selector = Some("team=payments".into())), false),
-        ("selector negation", route(&|r| r.selector = Some("tier!=batch,!legacy".into())), true),
+        (
+            "namespace included",
+            route(&|r| r.namespaces = vec!["orders".into()]),
+            true,
+        ),
+        (
+            "namespace not included",
+            route(&|r| r.namespaces = vec!["payments".into()]),
+            false,
+        ),
+        (
+            "namespace excluded",
+            route(&|r| r.exclude_namespaces = vec!["orders".into()]),
+            false,
+        ),
+        (
+            "selector matches",
+            route(&|r| r.selector = Some("team=orders,tier in (web,api)".into())),
+            true,
+        ),
+        (
+            "selector differs",
+            route(&|r| r.selector = Some("team=payments".into())),
+            false,
+        ),
+        (
+            "selector negation",
+            route(&|r| r.selector = Some("tier!=batch,!legacy".into())),
+            true,
+        ),
         ("confidence enough", route(&|r| r.min_confidence = 0.9), true),
         ("confidence too low", route(&|r| r.min_confidence = 0.95), false),
-        ("category listed", route(&|r| r.categories = vec![Category::DependencyFailure, Category::ImagePull]), true),
-        ("category not listed", route(&|r| r.categories = vec![Category::ImagePull]), false),
+        (
+            "category listed",
+            route(&|r| r.categories = vec![Category::DependencyFailure, Category::ImagePull]),
+            true,
+        ),
+        (
+            "category not listed",
+            route(&|r| r.categories = vec![Category::ImagePull]),
+            false,
+        ),
     ];
     for (name, r, want) in &cases {
         assert_eq!(routing::rejects(r, &d, &labels).is_none(), *want, "{name}");

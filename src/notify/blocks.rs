@@ -82,7 +82,10 @@ fn context(text: String) -> Value {
 fn category_title(c: crate::diagnosis::Category) -> String {
     let s = c.as_str().replace('_', " ");
     let mut chars = s.chars();
-    chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|f| f.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn source_name(s: EvidenceSource) -> &'static str {
@@ -100,7 +103,13 @@ fn source_name(s: EvidenceSource) -> &'static str {
 pub fn fallback_text(d: &Diagnosis, update: bool) -> String {
     let prefix = if update { "Update: " } else { "" };
     // Slack formats this text too, and it is what a phone notification shows.
-    plain(&format!("{prefix}{} failed: {} ({:.2}). {}", d.rollout, d.category, d.confidence, d.summary), 300)
+    plain(
+        &format!(
+            "{prefix}{} failed: {} ({:.2}). {}",
+            d.rollout, d.category, d.confidence, d.summary
+        ),
+        300,
+    )
 }
 
 pub fn message(d: &Diagnosis, ctx: &MessageContext) -> Value {
@@ -126,14 +135,21 @@ pub fn message(d: &Diagnosis, ctx: &MessageContext) -> Value {
             blocks.push(section(evidence_text(e)));
         }
         if d.evidence.len() > EVIDENCE_SHOWN {
-            blocks.push(context(format!("and {} more in the record", d.evidence.len() - EVIDENCE_SHOWN)));
+            blocks.push(context(format!(
+                "and {} more in the record",
+                d.evidence.len() - EVIDENCE_SHOWN
+            )));
         }
     }
     if let Some(images) = images_text(d) {
         blocks.push(section(images));
     }
     if !ctx.links.is_empty() {
-        let links: Vec<String> = ctx.links.iter().map(|(label, url)| format!("<{}|{}>", link_url(url), escape(label))).collect();
+        let links: Vec<String> = ctx
+            .links
+            .iter()
+            .map(|(label, url)| format!("<{}|{}>", link_url(url), escape(label)))
+            .collect();
         blocks.push(section(links.join("  ·  ")));
     }
     blocks.push(context(footer(d, ctx)));
@@ -159,7 +175,12 @@ fn incident_line(d: &Diagnosis) -> String {
 }
 
 fn evidence_text(e: &EvidenceItem) -> String {
-    format!("*{}* · {}\n{}", source_name(e.source), plain(&e.ref_, 120), code(&e.text, EVIDENCE_TEXT_MAX))
+    format!(
+        "*{}* · {}\n{}",
+        source_name(e.source),
+        plain(&e.ref_, 120),
+        code(&e.text, EVIDENCE_TEXT_MAX)
+    )
 }
 
 fn images_text(d: &Diagnosis) -> Option<String> {
@@ -167,7 +188,13 @@ fn images_text(d: &Diagnosis) -> Option<String> {
     if i.canary_image.is_empty() && i.stable_image.is_empty() {
         return None;
     }
-    let list = |v: &[String]| if v.is_empty() { "?".to_string() } else { v.iter().map(|s| code(s, 200)).collect::<Vec<_>>().join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "?".to_string()
+        } else {
+            v.iter().map(|s| code(s, 200)).collect::<Vec<_>>().join(", ")
+        }
+    };
     Some(if i.canary_image == i.stable_image {
         format!("*Image* {}", list(&i.canary_image))
     } else {
@@ -177,7 +204,10 @@ fn images_text(d: &Diagnosis) -> Option<String> {
 
 /// Characters that would end the `<url|label>` syntax are percent-encoded.
 fn link_url(url: &str) -> String {
-    url.replace('|', "%7C").replace('<', "%3C").replace('>', "%3E").replace(' ', "%20")
+    url.replace('|', "%7C")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace(' ', "%20")
 }
 
 fn footer(d: &Diagnosis, ctx: &MessageContext) -> String {

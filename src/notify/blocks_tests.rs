@@ -48,31 +48,65 @@ fn texts(msg: &Value) -> Vec<String> {
 fn layout_is_header_explanation_context_fix_evidence_images_links_footer() {
     let ctx = MessageContext {
         update: false,
-        links: vec![("Argo Rollouts".into(), "https://ar.example/rollouts/orders/fulfillment".into())],
+        links: vec![(
+            "Argo Rollouts".into(),
+            "https://ar.example/rollouts/orders/fulfillment".into(),
+        )],
         record: Some("fulfillment-21-a".into()),
     };
     let msg = message(&diagnosis(), &ctx);
-    let types: Vec<&str> = msg["blocks"].as_array().unwrap().iter().map(|b| b["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = msg["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
-        ["header", "section", "context", "section", "divider", "section", "section", "section", "context", "section", "section", "context"]
+        [
+            "header", "section", "context", "section", "divider", "section", "section", "section", "context",
+            "section", "section", "context"
+        ]
     );
     let t = texts(&msg);
     assert_eq!(t[0], "orders/fulfillment failed");
-    assert_eq!(t[1], "*Dependency failure* · confidence 90%\nThe canary cannot reach orders-db-v2 while the stable version can");
+    assert_eq!(
+        t[1],
+        "*Dependency failure* · confidence 90%\nThe canary cannot reach orders-db-v2 while the stable version can"
+    );
     assert_eq!(t[2], "revision 21 · step 0 (setWeight: 34) · canary · Degraded");
-    assert_eq!(t[4], "*log* · log fulfillment-abc/app\n`level=fatal msg=\"failed\" error=ʼhost=dbʼ &lt;!channel&gt; &amp; more`");
+    assert_eq!(
+        t[4],
+        "*log* · log fulfillment-abc/app\n`level=fatal msg=\"failed\" error=ʼhost=dbʼ &lt;!channel&gt; &amp; more`"
+    );
     assert_eq!(t[6], "*log* · log x\n`second line`");
     assert_eq!(t[7], "and 1 more in the record");
-    assert_eq!(t[8], "*Stable* `ghcr.io/acme/fulfillment:1.32.2`\n*Canary* `ghcr.io/acme/fulfillment:1.33.0`");
+    assert_eq!(
+        t[8],
+        "*Stable* `ghcr.io/acme/fulfillment:1.32.2`\n*Canary* `ghcr.io/acme/fulfillment:1.33.0`"
+    );
     assert_eq!(t[9], "<https://ar.example/rollouts/orders/fulfillment|Argo Rollouts>");
-    assert_eq!(t[10], "engine rules · rule canary-cannot-reach-dependency · record fulfillment-21-a");
-    assert!(msg["text"].as_str().unwrap().starts_with("orders/fulfillment failed: dependency_failure (0.90)"));
+    assert_eq!(
+        t[10],
+        "engine rules · rule canary-cannot-reach-dependency · record fulfillment-21-a"
+    );
+    assert!(
+        msg["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("orders/fulfillment failed: dependency_failure (0.90)")
+    );
 }
 
 #[test]
 fn update_is_marked() {
-    let msg = message(&diagnosis(), &MessageContext { update: true, ..Default::default() });
+    let msg = message(
+        &diagnosis(),
+        &MessageContext {
+            update: true,
+            ..Default::default()
+        },
+    );
     assert_eq!(msg["blocks"][0]["text"]["text"], "Update: orders/fulfillment failed");
     assert!(msg["text"].as_str().unwrap().starts_with("Update: "));
 }
@@ -111,7 +145,10 @@ fn prose_cannot_ping_or_open_code() {
     let mut d = diagnosis();
     d.summary = "log said <!channel> `boom".into();
     let msg = message(&d, &MessageContext::default());
-    assert_eq!(msg["blocks"][1]["text"]["text"], "*Dependency failure* · confidence 90%\nlog said &lt;!channel&gt; ʼboom");
+    assert_eq!(
+        msg["blocks"][1]["text"]["text"],
+        "*Dependency failure* · confidence 90%\nlog said &lt;!channel&gt; ʼboom"
+    );
     let fallback = msg["text"].as_str().unwrap();
     assert!(fallback.contains("&lt;!channel&gt; ʼboom"), "{fallback}");
 }

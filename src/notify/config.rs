@@ -153,7 +153,10 @@ pub enum ConfigError {
 impl NotifyConfig {
     /// Reads the `notify:` section of a larger file, or a file that is only that section.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
         Self::from_yaml(&text)
     }
 
@@ -173,7 +176,12 @@ impl NotifyConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut names = std::collections::HashSet::new();
         for s in &self.sinks {
-            let bad = |reason: &str| Err(ConfigError::Sink { sink: s.name.clone(), reason: reason.into() });
+            let bad = |reason: &str| {
+                Err(ConfigError::Sink {
+                    sink: s.name.clone(),
+                    reason: reason.into(),
+                })
+            };
             if s.name.trim().is_empty() {
                 return bad("name is empty");
             }
@@ -196,7 +204,9 @@ impl NotifyConfig {
                     return bad("webhook needs secret_file or secret_env (payloads are always signed)");
                 }
                 SinkKind::Slack if has_token && s.channel.is_none() => return bad("slack bot token needs a channel"),
-                SinkKind::Slack if !has_token && !has_url => return bad("slack needs url_file/url_env (incoming webhook) or token_file/token_env"),
+                SinkKind::Slack if !has_token && !has_url => {
+                    return bad("slack needs url_file/url_env (incoming webhook) or token_file/token_env");
+                }
                 _ => {}
             }
         }
@@ -208,15 +218,29 @@ impl NotifyConfig {
 }
 
 /// A value given inline, by file or by environment variable; file wins, then env.
-pub(crate) fn resolve(sink: &str, what: &str, inline: Option<&str>, file: Option<&Path>, env: Option<&str>) -> Result<Option<SecretString>, ConfigError> {
-    let err = |reason: String| ConfigError::Sink { sink: sink.into(), reason };
+pub(crate) fn resolve(
+    sink: &str,
+    what: &str,
+    inline: Option<&str>,
+    file: Option<&Path>,
+    env: Option<&str>,
+) -> Result<Option<SecretString>, ConfigError> {
+    let err = |reason: String| ConfigError::Sink {
+        sink: sink.into(),
+        reason,
+    };
     if let Some(path) = file {
-        let v = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {what} file {}: {e}", path.display())))?;
-        return non_empty(v).map(Some).ok_or_else(|| err(format!("{what} file {} is empty", path.display())));
+        let v = std::fs::read_to_string(path)
+            .map_err(|e| err(format!("cannot read {what} file {}: {e}", path.display())))?;
+        return non_empty(v)
+            .map(Some)
+            .ok_or_else(|| err(format!("{what} file {} is empty", path.display())));
     }
     if let Some(var) = env {
         let v = std::env::var(var).map_err(|_| err(format!("{what} env {var} is not set")))?;
-        return non_empty(v).map(Some).ok_or_else(|| err(format!("{what} env {var} is empty")));
+        return non_empty(v)
+            .map(Some)
+            .ok_or_else(|| err(format!("{what} env {var} is empty")));
     }
     Ok(inline.map(SecretString::new))
 }
@@ -264,7 +288,11 @@ notify:
 
     #[test]
     fn mistakes_fail_at_start() {
-        let bad = |from: &str, to: &str| NotifyConfig::from_yaml(&YAML.replace(from, to)).unwrap_err().to_string();
+        let bad = |from: &str, to: &str| {
+            NotifyConfig::from_yaml(&YAML.replace(from, to))
+                .unwrap_err()
+                .to_string()
+        };
         assert!(bad("min_confidence: 0.6", "min_confidense: 0.6").contains("unknown field"));
         assert!(bad("min_confidence: 0.6", "min_confidence: 6").contains("0..1"));
         assert!(bad("secret_file: /etc/rollout-doctor/webhook-secret", "").contains("secret"));

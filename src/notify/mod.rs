@@ -11,6 +11,7 @@ pub mod blocks;
 pub mod config;
 pub mod retry;
 pub mod routing;
+mod seen;
 pub mod slack;
 pub mod webhook;
 
@@ -21,50 +22,11 @@ use crate::diagnosis::Diagnosis;
 use blocks::MessageContext;
 use futures::future::BoxFuture;
 use retry::Failure;
+use seen::{Plan, Seen, SeenEntry, plan, remember};
 use slack::{Posted, SlackClient, SlackMode};
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use webhook::{Event, Payload, WebhookSender};
-
-/// Records remembered per sink; the oldest are forgotten first.
-const SEEN_MAX: usize = 10_000;
-
-#[derive(Debug, Clone, Default)]
-struct SeenEntry {
-    fingerprint: u64,
-    thread_ts: Option<String>,
-}
-
-/// What each record was last notified with, bounded.
-#[derive(Default)]
-struct Seen {
-    map: HashMap<String, SeenEntry>,
-    order: VecDeque<String>,
-}
-
-impl Seen {
-    fn get(&self, record: &str) -> Option<SeenEntry> {
-        self.map.get(record).cloned()
-    }
-
-    fn put(&mut self, record: &str, entry: SeenEntry) {
-        if self.map.insert(record.to_string(), entry).is_none() {
-            self.order.push_back(record.to_string());
-            while self.order.len() > SEEN_MAX {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
-                }
-            }
-        }
-    }
-}
-
-fn fingerprint(d: &Diagnosis) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(d).unwrap_or_default().hash(&mut h);
-    h.finish()
-}
 
 /// Fills `{namespace}` and `{rollout}`; names are percent-encoded so they stay one segment.
 pub fn expand_template(template: &str, d: &Diagnosis) -> String {
@@ -76,7 +38,9 @@ pub fn expand_template(template: &str, d: &Diagnosis) -> String {
             })
             .collect()
     };
-    template.replace("{namespace}", &enc(&d.rollout.namespace)).replace("{rollout}", &enc(&d.rollout.name))
+    template
+        .replace("{namespace}", &enc(&d.rollout.namespace))
+        .replace("{rollout}", &enc(&d.rollout.name))
 }
 
 pub fn links(cfg: &Links, d: &Diagnosis) -> Vec<(String, String)> {
@@ -94,32 +58,10 @@ fn failed(sink: &str, record: &str, (failure, tries): (Failure, usize)) -> SinkE
     // The one log line that says a notification was lost for now; the agent counts it in
     // rollout_doctor_sink_deliveries_total{outcome="failure"} and retries the record later.
     tracing::error!(sink, record, tries, reason = %failure.reason(), "notification delivery failed");
-    SinkError(format!("{sink}: delivery failed after {tries} tries: {}", failure.reason()))
-}
-
-/// Decides between nothing, a first notification and an update, from what was sent before.
-enum Plan {
-    Skip,
-    Send { update: bool, previous: Option<SeenEntry> },
-}
-
-fn plan(seen: &Mutex<Seen>, route: &Route, sink: &str, delivery: &Delivery, labels: &BTreeMap<String, String>) -> Plan {
-    if let Some(why) = routing::rejects(route, &delivery.diagnosis, labels) {
-        tracing::debug!(sink, record = %delivery.record, why, "not routed to this sink");
-        return Plan::Skip;
-    }
-    let previous = seen.lock().ok().and_then(|s| s.get(&delivery.record));
-    match previous {
-        Some(p) if p.fingerprint == fingerprint(&delivery.diagnosis) => Plan::Skip,
-        Some(p) => Plan::Send { update: true, previous: Some(p) },
-        None => Plan::Send { update: false, previous: None },
-    }
-}
-
-fn remember(seen: &Mutex<Seen>, record: &str, d: &Diagnosis, thread_ts: Option<String>) {
-    if let Ok(mut s) = seen.lock() {
-        s.put(record, SeenEntry { fingerprint: fingerprint(d), thread_ts });
-    }
+    SinkError(format!(
+        "{sink}: delivery failed after {tries} tries: {}",
+        failure.reason()
+    ))
 }
 
 pub struct SlackSink {
@@ -132,17 +74,43 @@ pub struct SlackSink {
 
 impl SlackSink {
     pub fn new(name: impl Into<String>, route: Route, links: Links, client: SlackClient) -> Self {
-        SlackSink { name: name.into(), route, links, client, seen: Mutex::default() }
+        SlackSink {
+            name: name.into(),
+            route,
+            links,
+            client,
+            seen: Mutex::default(),
+        }
     }
 
     /// Routes and posts; `Ok(None)` when nothing was sent (not routed here, or already sent).
     /// The returned `ts` is the thread root a caller may store to thread after a restart.
-    pub async fn notify(&self, delivery: &Delivery, labels: &BTreeMap<String, String>) -> Result<Option<Posted>, SinkError> {
+    pub async fn notify(
+        &self,
+        delivery: &Delivery,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Option<Posted>, SinkError> {
+        self.notify_with_links(delivery, labels, &[]).await
+    }
+
+    /// As [`notify`](Self::notify), with links the sink cannot know, such as the fix pull
+    /// request: `("Pull request", url)`. They come before the dashboards.
+    pub async fn notify_with_links(
+        &self,
+        delivery: &Delivery,
+        labels: &BTreeMap<String, String>,
+        extra: &[(String, String)],
+    ) -> Result<Option<Posted>, SinkError> {
         let Plan::Send { update, previous } = plan(&self.seen, &self.route, &self.name, delivery, labels) else {
             return Ok(None);
         };
         let d = &delivery.diagnosis;
-        let ctx = MessageContext { update, links: links(&self.links, d), record: Some(delivery.record.clone()) };
+        let all_links = extra.iter().cloned().chain(links(&self.links, d)).collect();
+        let ctx = MessageContext {
+            update,
+            links: all_links,
+            record: Some(delivery.record.clone()),
+        };
         let thread = previous.and_then(|p| p.thread_ts);
         let posted = self
             .client
@@ -159,12 +127,22 @@ impl SlackSink {
     pub fn remember_thread(&self, record: &str, thread_ts: &str) {
         if let Ok(mut s) = self.seen.lock() {
             // A fingerprint no diagnosis has: whatever comes next is an update.
-            s.put(record, SeenEntry { fingerprint: 0, thread_ts: Some(thread_ts.into()) });
+            s.put(
+                record,
+                SeenEntry {
+                    fingerprint: 0,
+                    thread_ts: Some(thread_ts.into()),
+                },
+            );
         }
     }
 
     pub fn thread_of(&self, record: &str) -> Option<String> {
-        self.seen.lock().ok().and_then(|s| s.get(record)).and_then(|e| e.thread_ts)
+        self.seen
+            .lock()
+            .ok()
+            .and_then(|s| s.get(record))
+            .and_then(|e| e.thread_ts)
     }
 }
 
@@ -188,17 +166,29 @@ pub struct WebhookSink {
 
 impl WebhookSink {
     pub fn new(name: impl Into<String>, route: Route, sender: WebhookSender) -> Self {
-        WebhookSink { name: name.into(), route, sender, seen: Mutex::default() }
+        WebhookSink {
+            name: name.into(),
+            route,
+            sender,
+            seen: Mutex::default(),
+        }
     }
 
     /// Routes and sends; `Ok(None)` when nothing was sent, else the event sent.
-    pub async fn notify(&self, delivery: &Delivery, labels: &BTreeMap<String, String>) -> Result<Option<Event>, SinkError> {
+    pub async fn notify(
+        &self,
+        delivery: &Delivery,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Option<Event>, SinkError> {
         let Plan::Send { update, .. } = plan(&self.seen, &self.route, &self.name, delivery, labels) else {
             return Ok(None);
         };
         let event = if update { Event::Updated } else { Event::Created };
         let payload = Payload::new(event, &delivery.record, &delivery.diagnosis);
-        self.sender.send(&payload).await.map_err(|e| failed(&self.name, &delivery.record, e))?;
+        self.sender
+            .send(&payload)
+            .await
+            .map_err(|e| failed(&self.name, &delivery.record, e))?;
         remember(&self.seen, &delivery.record, &delivery.diagnosis, None);
         Ok(Some(event))
     }
@@ -221,14 +211,30 @@ pub fn sinks_from_config(cfg: &NotifyConfig) -> Result<Vec<Arc<dyn Sink>>, Confi
     cfg.validate()?;
     let mut out: Vec<Arc<dyn Sink>> = Vec::new();
     for s in &cfg.sinks {
-        let err = |reason: String| ConfigError::Sink { sink: s.name.clone(), reason };
-        let url = config::resolve(&s.name, "url", s.url.as_deref(), s.url_file.as_deref(), s.url_env.as_deref())?;
+        let err = |reason: String| ConfigError::Sink {
+            sink: s.name.clone(),
+            reason,
+        };
+        let url = config::resolve(
+            &s.name,
+            "url",
+            s.url.as_deref(),
+            s.url_file.as_deref(),
+            s.url_env.as_deref(),
+        )?;
         let sink: Arc<dyn Sink> = match s.kind {
             SinkKind::Webhook => {
-                let secret = config::resolve(&s.name, "secret", None, s.secret_file.as_deref(), s.secret_env.as_deref())?
-                    .ok_or_else(|| err("no secret".into()))?;
+                let secret = config::resolve(
+                    &s.name,
+                    "secret",
+                    None,
+                    s.secret_file.as_deref(),
+                    s.secret_env.as_deref(),
+                )?
+                .ok_or_else(|| err("no secret".into()))?;
                 let url = url.ok_or_else(|| err("no url".into()))?;
-                let sender = WebhookSender::new(url, secret, cfg.retry).map_err(|e| err(format!("HTTP client: {e}")))?;
+                let sender =
+                    WebhookSender::new(url, secret, cfg.retry).map_err(|e| err(format!("HTTP client: {e}")))?;
                 Arc::new(WebhookSink::new(&s.name, s.route(), sender))
             }
             SinkKind::Slack => {
@@ -249,4 +255,16 @@ pub fn sinks_from_config(cfg: &NotifyConfig) -> Result<Vec<Arc<dyn Sink>>, Confi
         out.push(sink);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn templates_fill_encoded_names() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/canary-db-dns-secret-in-log");
+        let mut d = crate::pipeline::diagnose_snapshot(&dir, &Default::default()).unwrap();
+        d.rollout.name = "a b/c".into();
+        let t = "https://ar.example/rollouts/{namespace}/{rollout}";
+        assert_eq!(super::expand_template(t, &d), "https://ar.example/rollouts/orders/a%20b%2Fc");
+    }
 }

@@ -13,7 +13,10 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
     /// Worth another try: 5xx, 429, connection errors, timeouts.
-    Transient { reason: String, retry_after: Option<Duration> },
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// Another try would fail the same way: 4xx, a rejected token, a bad channel.
     Permanent(String),
 }
@@ -56,7 +59,10 @@ impl Failure {
             "transport error"
         };
         let e = e.without_url();
-        Failure::Transient { reason: format!("{kind}: {e}"), retry_after: None }
+        Failure::Transient {
+            reason: format!("{kind}: {e}"),
+            retry_after: None,
+        }
     }
 }
 
@@ -99,5 +105,70 @@ where
             },
             n,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn policy() -> RetryConfig {
+        RetryConfig {
+            attempts: 4,
+            min_delay_ms: 1,
+            max_delay_ms: 2,
+            request_timeout_ms: 100,
+            total_timeout_ms: 2_000,
+        }
+    }
+
+    async fn run(fail: Failure) -> (Result<(), (Failure, usize)>, usize) {
+        let calls = AtomicUsize::new(0);
+        let r = with_retries(&policy(), || {
+            calls.fetch_add(1, Ordering::Relaxed);
+            let fail = fail.clone();
+            async move { Err::<(), _>(fail) }
+        })
+        .await;
+        (r, calls.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn transient_uses_every_try_permanent_one() {
+        let (r, calls) = run(Failure::Transient {
+            reason: "x".into(),
+            retry_after: None,
+        })
+        .await;
+        assert_eq!((calls, r.unwrap_err().1), (4, 4));
+        let (_, calls) = run(Failure::Permanent("no".into())).await;
+        assert_eq!(calls, 1);
+    }
+
+    #[tokio::test]
+    async fn a_long_retry_after_is_not_waited_for() {
+        let started = std::time::Instant::now();
+        let (_, calls) = run(Failure::Transient {
+            reason: "429".into(),
+            retry_after: Some(Duration::from_secs(3600)),
+        })
+        .await;
+        assert_eq!(calls, 1);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn the_whole_delivery_is_bounded() {
+        let p = RetryConfig {
+            total_timeout_ms: 50,
+            ..policy()
+        };
+        let r = with_retries(&p, || async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<(), Failure>(())
+        })
+        .await;
+        assert!(r.unwrap_err().0.reason().starts_with("gave up after 50 ms"));
     }
 }

@@ -67,7 +67,11 @@ fn requirement(p: &str) -> Result<Requirement, String> {
     let valid = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     let key = |k: &str| {
         let k = k.trim();
-        if valid(k) { Ok(k.to_string()) } else { Err(format!("bad label key in {p:?}")) }
+        if valid(k) {
+            Ok(k.to_string())
+        } else {
+            Err(format!("bad label key in {p:?}"))
+        }
     };
     if let Some(k) = p.strip_prefix('!') {
         return Ok(Requirement::NotExists(key(k)?));
@@ -85,9 +89,17 @@ fn requirement(p: &str) -> Result<Requirement, String> {
                 .strip_prefix('(')
                 .and_then(|r| r.strip_suffix(')'))
                 .ok_or_else(|| format!("expected (a,b) after {} in {p:?}", op.trim()))?;
-            let values: Vec<String> = list.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+            let values: Vec<String> = list
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
             let k = key(k)?;
-            return Ok(if notin { Requirement::NotIn(k, values) } else { Requirement::In(k, values) });
+            return Ok(if notin {
+                Requirement::NotIn(k, values)
+            } else {
+                Requirement::In(k, values)
+            });
         }
     }
     Ok(Requirement::Exists(key(p)?))
@@ -103,7 +115,10 @@ pub fn rejects(route: &Route, d: &Diagnosis, labels: &BTreeMap<String, String>) 
         return Some(format!("namespace {ns} excluded"));
     }
     if d.confidence < route.min_confidence {
-        return Some(format!("confidence {:.2} below {:.2}", d.confidence, route.min_confidence));
+        return Some(format!(
+            "confidence {:.2} below {:.2}",
+            d.confidence, route.min_confidence
+        ));
     }
     if !route.categories.is_empty() && !route.categories.contains(&d.category) {
         return Some(format!("category {} not selected", d.category));
@@ -142,7 +157,12 @@ mod tests {
         let l = labels(&[("team", "payments"), ("env", "prod"), ("canary", "")]);
         assert!(s.matches(&l));
         assert!(!s.matches(&labels(&[("team", "payments"), ("env", "dev"), ("canary", "")])));
-        assert!(!s.matches(&labels(&[("team", "payments"), ("env", "prod"), ("canary", ""), ("legacy", "1")])));
+        assert!(!s.matches(&labels(&[
+            ("team", "payments"),
+            ("env", "prod"),
+            ("canary", ""),
+            ("legacy", "1")
+        ])));
         assert!(Selector::parse("env in prod").is_err());
         assert!(Selector::parse("=x").is_err());
         assert!(Selector::parse("").unwrap().matches(&BTreeMap::new()));

@@ -11,7 +11,11 @@ use serde_json::Value;
 pub enum SlackMode {
     /// Incoming webhook: the URL is the credential.
     Webhook { url: SecretString },
-    Bot { token: SecretString, channel: String, api_url: String },
+    Bot {
+        token: SecretString,
+        channel: String,
+        api_url: String,
+    },
 }
 
 /// What a successful post returned: the message `ts` in bot mode.
@@ -21,7 +25,13 @@ pub struct Posted {
 }
 
 /// Slack's `error` values that say "try again later"; every other one is final.
-const TRANSIENT_ERRORS: &[&str] = &["ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"];
+const TRANSIENT_ERRORS: &[&str] = &[
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+];
 
 pub struct SlackClient {
     client: reqwest::Client,
@@ -43,7 +53,12 @@ impl SlackClient {
     }
 
     /// Posts the message for `d`; `thread_ts` makes it a reply (bot mode only).
-    pub async fn post(&self, d: &crate::diagnosis::Diagnosis, ctx: &MessageContext, thread_ts: Option<&str>) -> Result<Posted, (Failure, usize)> {
+    pub async fn post(
+        &self,
+        d: &crate::diagnosis::Diagnosis,
+        ctx: &MessageContext,
+        thread_ts: Option<&str>,
+    ) -> Result<Posted, (Failure, usize)> {
         let mut body = blocks::message(d, ctx);
         if let SlackMode::Bot { channel, .. } = &self.mode {
             body["channel"] = Value::from(channel.as_str());
@@ -62,7 +77,13 @@ impl SlackClient {
     }
 
     async fn post_webhook(&self, url: &SecretString, body: &Value) -> Result<Posted, Failure> {
-        let resp = self.client.post(url.expose()).json(body).send().await.map_err(Failure::from_reqwest)?;
+        let resp = self
+            .client
+            .post(url.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(Failure::from_reqwest)?;
         if resp.status().is_success() {
             return Ok(Posted { ts: None });
         }
@@ -85,17 +106,22 @@ impl SlackClient {
         if !resp.status().is_success() {
             return Err(Failure::from_status(resp.status(), resp.headers()));
         }
-        let reply: Value = resp
-            .json()
-            .await
-            .map_err(|_| Failure::Transient { reason: "Slack reply is not JSON".into(), retry_after: None })?;
+        let reply: Value = resp.json().await.map_err(|_| Failure::Transient {
+            reason: "Slack reply is not JSON".into(),
+            retry_after: None,
+        })?;
         if reply["ok"].as_bool() == Some(true) {
-            return Ok(Posted { ts: reply["ts"].as_str().map(str::to_owned) });
+            return Ok(Posted {
+                ts: reply["ts"].as_str().map(str::to_owned),
+            });
         }
         let error = reply["error"].as_str().unwrap_or("unknown error");
         let reason = format!("Slack API error {}", clip_detail(error));
         if TRANSIENT_ERRORS.contains(&error) {
-            Err(Failure::Transient { reason, retry_after: None })
+            Err(Failure::Transient {
+                reason,
+                retry_after: None,
+            })
         } else {
             Err(Failure::Permanent(reason))
         }
@@ -108,7 +134,10 @@ fn with_detail(f: Failure, detail: &str) -> Failure {
         return f;
     }
     match f {
-        Failure::Transient { reason, retry_after } => Failure::Transient { reason: format!("{reason}: {detail}"), retry_after },
+        Failure::Transient { reason, retry_after } => Failure::Transient {
+            reason: format!("{reason}: {detail}"),
+            retry_after,
+        },
         Failure::Permanent(reason) => Failure::Permanent(format!("{reason}: {detail}")),
     }
 }

@@ -39,7 +39,12 @@ pub struct Payload {
 
 impl Payload {
     pub fn new(event: Event, id: &str, diagnosis: &Diagnosis) -> Self {
-        Payload { version: PAYLOAD_VERSION.into(), event, id: id.into(), diagnosis: diagnosis.clone() }
+        Payload {
+            version: PAYLOAD_VERSION.into(),
+            event,
+            id: id.into(),
+            diagnosis: diagnosis.clone(),
+        }
     }
 }
 
@@ -78,7 +83,13 @@ pub fn verify(secret: &[u8], now: i64, body: &[u8], header: &str) -> Result<(), 
     verify_with_tolerance(secret, now, body, header, DEFAULT_TOLERANCE_SECS)
 }
 
-pub fn verify_with_tolerance(secret: &[u8], now: i64, body: &[u8], header: &str, tolerance: i64) -> Result<(), VerifyError> {
+pub fn verify_with_tolerance(
+    secret: &[u8],
+    now: i64,
+    body: &[u8],
+    header: &str,
+    tolerance: i64,
+) -> Result<(), VerifyError> {
     let mut t = None;
     let mut sigs = Vec::new();
     for part in header.split(',') {
@@ -103,7 +114,10 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 pub(crate) fn unix_now() -> i64 {
@@ -126,12 +140,18 @@ impl WebhookSender {
             .timeout(retry.request_timeout())
             .user_agent(concat!("rollout-doctor/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(WebhookSender { client, url, secret, retry })
+        Ok(WebhookSender {
+            client,
+            url,
+            secret,
+            retry,
+        })
     }
 
     /// Sends one payload; each retry is signed afresh so its timestamp stays current.
     pub async fn send(&self, payload: &Payload) -> Result<(), (Failure, usize)> {
-        let body = serde_json::to_vec(payload).map_err(|e| (Failure::Permanent(format!("cannot encode payload: {e}")), 0))?;
+        let body =
+            serde_json::to_vec(payload).map_err(|e| (Failure::Permanent(format!("cannot encode payload: {e}")), 0))?;
         with_retries(&self.retry, || async {
             let signature = sign(self.secret.expose().as_bytes(), unix_now(), &body);
             let resp = self

@@ -22,7 +22,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<String>) -> Self {
-        Reply { status, headers: Vec::new(), body: body.into() }
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 
     pub fn header(mut self, k: &str, v: &str) -> Self {
@@ -67,7 +71,13 @@ pub struct FakeServer {
 impl FakeServer {
     /// Replies with `script` in order, then with `default` forever.
     pub async fn start(script: Vec<Reply>, default: Reply) -> FakeServer {
-        Self::launch(Shared { script: Arc::new(Mutex::new(script.into())), default, judge: None, seen: Arc::default() }).await
+        Self::launch(Shared {
+            script: Arc::new(Mutex::new(script.into())),
+            default,
+            judge: None,
+            seen: Arc::default(),
+        })
+        .await
     }
 
     pub async fn judging(judge: Judge) -> FakeServer {
@@ -98,10 +108,19 @@ impl FakeServer {
 }
 
 async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let rec = Recorded { path: uri.path().to_string(), headers, body };
+    let rec = Recorded {
+        path: uri.path().to_string(),
+        headers,
+        body,
+    };
     let reply = match &s.judge {
         Some(j) => j(&rec),
-        None => s.script.lock().unwrap().pop_front().unwrap_or_else(|| s.default.clone()),
+        None => s
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| s.default.clone()),
     };
     s.seen.lock().unwrap().push(rec);
     let mut resp = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();

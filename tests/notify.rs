@@ -33,6 +33,7 @@ fn delivery() -> Delivery {
     Delivery {
         record: "fulfillment-21-5745d85bfc".into(),
         diagnosis: diagnosis(),
+        rollout_labels: [("team".to_owned(), "orders".to_owned())].into(),
     }
 }
 

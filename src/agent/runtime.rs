@@ -180,7 +180,7 @@ async fn diagnose(ctx: &Context, incident: Incident) -> Outcome {
     };
     ctx.metrics.incident(diagnosis.category.as_str());
     ctx.metrics.diagnosis_duration(started.elapsed().as_secs_f64());
-    deliver(ctx, &record, &diagnosis, &[]).await
+    deliver(ctx, &record, &diagnosis, &[], collection.rollout.metadata.labels.clone()).await
 }
 
 /// Finishes delivery of a record a previous leader left half-done.
@@ -202,12 +202,28 @@ async fn resume(ctx: &Context, record: &RecordRef) -> Outcome {
         return Outcome::Dropped;
     };
     let done: Vec<SinkStatus> = found.status.as_ref().map(|s| s.sinks.clone()).unwrap_or_default();
-    deliver(ctx, &found, &diagnosis, &done).await
+    deliver(ctx, &found, &diagnosis, &done, rollout_labels(ctx, &diagnosis).await).await
+}
+
+/// Labels for routing a resumed delivery; a Rollout gone since routes on namespace only.
+async fn rollout_labels(ctx: &Context, d: &Diagnosis) -> std::collections::BTreeMap<String, String> {
+    let api: Api<kube::api::DynamicObject> =
+        Api::namespaced_with(ctx.client.clone(), &d.rollout.namespace, &super::collect::rollouts());
+    match api.get_opt(&d.rollout.name).await {
+        Ok(Some(ro)) => ro.metadata.labels.unwrap_or_default(),
+        _ => Default::default(),
+    }
 }
 
 /// Event, then every sink not yet delivered, then the status that says so. A failure leaves
 /// the record undelivered; the record watch brings it back as resume work.
-async fn deliver(ctx: &Context, record: &RolloutDiagnosis, diagnosis: &Diagnosis, already: &[SinkStatus]) -> Outcome {
+async fn deliver(
+    ctx: &Context,
+    record: &RolloutDiagnosis,
+    diagnosis: &Diagnosis,
+    already: &[SinkStatus],
+    rollout_labels: std::collections::BTreeMap<String, String>,
+) -> Outcome {
     let event_ok = match ctx.recorder.event(record, diagnosis).await {
         Ok(()) => true,
         Err(e) => {
@@ -218,6 +234,7 @@ async fn deliver(ctx: &Context, record: &RolloutDiagnosis, diagnosis: &Diagnosis
     let delivery = Delivery {
         record: record.metadata.name.clone().unwrap_or_default(),
         diagnosis: diagnosis.clone(),
+        rollout_labels,
     };
     let mut statuses = Vec::new();
     for sink in &ctx.sinks {

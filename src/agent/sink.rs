@@ -9,6 +9,8 @@ use futures::future::BoxFuture;
 pub struct Delivery {
     pub record: String,
     pub diagnosis: Diagnosis,
+    /// The Rollout's labels, for sinks routed by label selector.
+    pub rollout_labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]

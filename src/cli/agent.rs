@@ -14,7 +14,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub async fn run(args: AgentArgs, llm: LlmArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let cfg = config::load(&args, &config::process_env)?;
     crate::telemetry::init(cfg.log_format, "info");
     // Built before connecting so that a bad key file or prompt directory fails at start.
@@ -25,11 +25,15 @@ pub async fn run(args: AgentArgs, llm: LlmArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, llm = ?classifier.config().mode, "rollout-doctor agent starting");
     let mut metrics = Metrics::new();
     metrics.register(|r| classifier.metrics().register(r));
-    let parts = Parts {
+    let mut parts = Parts {
         metrics: Arc::new(metrics),
         decide: Arc::new(classifier),
         ..Parts::new(client)
     };
+    if let Some(path) = &notify_config {
+        let cfg = crate::notify::NotifyConfig::load(path)?;
+        parts.sinks.extend(crate::notify::sinks_from_config(&cfg)?);
+    }
     app::run(cfg, parts, app::shutdown_on_signals(), true).await?;
     Ok(ExitCode::SUCCESS)
 }

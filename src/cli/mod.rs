@@ -41,9 +41,12 @@ pub enum Command {
     /// Runs the agent: watches Rollouts and diagnoses each failure once.
     Run {
         #[command(flatten)]
-        agent: crate::agent::config::AgentArgs,
+        agent: Box<crate::agent::config::AgentArgs>,
         #[command(flatten)]
-        llm: diagnose::LlmArgs,
+        llm: Box<diagnose::LlmArgs>,
+        /// Notification sinks (Slack, signed webhooks) and their routing, as YAML.
+        #[arg(long, env = "ROLLOUT_DOCTOR_NOTIFY_CONFIG", value_name = "FILE")]
+        notify_config: Option<std::path::PathBuf>,
     },
     /// Writes a support bundle (snapshot directory) for one Rollout from a live cluster.
     Collect(agent::CollectArgs),
@@ -69,7 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Evidence { snapshot } => diagnose::evidence(snapshot),
         Command::Logs(cmd) => logs::run(cmd),
-        Command::Run { agent: args, llm } => agent::run(args, llm).await,
+        Command::Run { agent: args, llm, notify_config } => agent::run(*args, *llm, notify_config).await,
         Command::Collect(args) => agent::collect(args).await,
         Command::Crd => agent::crd(),
         Command::Serve(args) => serve::serve(args).await,

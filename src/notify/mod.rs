@@ -152,8 +152,7 @@ impl Sink for SlackSink {
     }
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
-        // TODO(lead): pass `delivery.rollout_labels` once Delivery carries them.
-        Box::pin(async move { self.notify(delivery, &BTreeMap::new()).await.map(|_| ()) })
+        Box::pin(async move { self.notify(delivery, &delivery.rollout_labels).await.map(|_| ()) })
     }
 }
 
@@ -200,8 +199,7 @@ impl Sink for WebhookSink {
     }
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
-        // TODO(lead): pass `delivery.rollout_labels` once Delivery carries them.
-        Box::pin(async move { self.notify(delivery, &BTreeMap::new()).await.map(|_| ()) })
+        Box::pin(async move { self.notify(delivery, &delivery.rollout_labels).await.map(|_| ()) })
     }
 }
 

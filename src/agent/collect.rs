@@ -128,14 +128,14 @@ impl Collector {
                     match token {
                         Some(t) if items.len() < cap => params.continue_token = Some(t),
                         Some(_) => {
-                            gaps.push(gap(&ar.plural, ns, &format!("stopped after {cap} items")));
+                            gaps.push(Gap::new(&ar.plural, ns, &format!("stopped after {cap} items")));
                             break;
                         }
                         None => break,
                     }
                 }
                 Err(reason) => {
-                    gaps.push(gap(&ar.plural, ns, &reason));
+                    gaps.push(Gap::new(&ar.plural, ns, &reason));
                     break;
                 }
             }
@@ -220,7 +220,7 @@ impl Collector {
             match self.timed(api.get_opt(&r.name)).await {
                 Ok(Some(obj)) => found.extend(typed(obj, &analysis_runs())),
                 Ok(None) => {}
-                Err(reason) => gaps.push(gap("analysisruns", &r.name, &reason)),
+                Err(reason) => gaps.push(Gap::new("analysisruns", &r.name, &reason)),
             }
         }
         found
@@ -261,7 +261,7 @@ impl Collector {
                 // A previous instance that does not exist, or a pod gone since: not a gap.
                 Err(reason) if req.previous || reason.ends_with("(404)") || reason.ends_with("(400)") => {
                     if req.expected {
-                        gaps.push(gap("log", &format!("{}/{}", req.pod, req.container), &reason));
+                        gaps.push(Gap::new("log", &format!("{}/{}", req.pod, req.container), &reason));
                     }
                 }
                 Err(reason) => {
@@ -303,11 +303,4 @@ fn typed(obj: DynamicObject, ar: &ApiResource) -> Option<Value> {
     Some(v)
 }
 
-fn gap(source: &str, ref_: &str, reason: &str) -> Gap {
-    Gap {
-        source: source.into(),
-        ref_: ref_.into(),
-        reason: reason.into(),
-    }
-}
 

@@ -93,14 +93,14 @@ pub fn build_evidence(
     let incident = incident(ro, &v, &runs);
 
     if v.canary_rs.is_none() && v.canary_hash.is_some() {
-        gaps.push(gap(
+        gaps.push(Gap::new(
             "replicaset",
             &format!("hash {}", v.canary_hash.as_deref().unwrap_or("")),
             "canary ReplicaSet not found",
         ));
     }
     if v.stable_rs.is_none() && v.stable_hash.is_some() && v.stable_hash != v.canary_hash {
-        gaps.push(gap(
+        gaps.push(Gap::new(
             "replicaset",
             &format!("hash {}", v.stable_hash.as_deref().unwrap_or("")),
             "stable ReplicaSet not found",
@@ -110,7 +110,7 @@ pub fn build_evidence(
         .analysis_run_refs()
         .filter(|r| !runs.iter().any(|a| a.metadata.name == r.name))
     {
-        gaps.push(gap(
+        gaps.push(Gap::new(
             "analysisrun",
             &missing.name,
             "referenced by the Rollout status but not present",
@@ -145,13 +145,6 @@ pub fn build_evidence(
     }
 }
 
-fn gap(source: &str, ref_: &str, reason: &str) -> Gap {
-    Gap {
-        source: source.into(),
-        ref_: ref_.into(),
-        reason: reason.into(),
-    }
-}
 
 fn incident(ro: &Rollout, v: &Versions, runs: &[&AnalysisRun]) -> Incident {
     let phase = rollout_phase(ro);
@@ -320,12 +313,12 @@ fn mine_logs(
                     previous: req.previous,
                 };
                 if let Err(e) = miner.add_stream(meta, &mut reader) {
-                    gaps.push(gap("log", &what, &format!("read failed part-way: {e}")));
+                    gaps.push(Gap::new("log", &what, &format!("read failed part-way: {e}")));
                 }
             }
-            Ok(None) if req.expected => gaps.push(gap("log", &what, "no log collected")),
+            Ok(None) if req.expected => gaps.push(Gap::new("log", &what, "no log collected")),
             Ok(None) => {}
-            Err(e) => gaps.push(gap("log", &what, &e.to_string())),
+            Err(e) => gaps.push(Gap::new("log", &what, &e.to_string())),
         }
     }
     miner.finish(redactor)

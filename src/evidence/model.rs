@@ -320,6 +320,16 @@ pub struct Gap {
     pub reason: String,
 }
 
+impl Gap {
+    pub fn new(source: &str, ref_: &str, reason: &str) -> Gap {
+        Gap {
+            source: source.into(),
+            ref_: ref_.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Truncation {
     pub budget_tokens: usize,

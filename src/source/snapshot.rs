@@ -67,9 +67,7 @@ impl Snapshot {
     }
 
     fn log_path(&self, pod: &str, container: &str, previous: bool) -> Option<PathBuf> {
-        // Pod and container names are DNS labels; anything else must not walk out of logs/.
-        let safe = |s: &str| !s.is_empty() && !s.contains(['/', '\\']) && s != "." && s != "..";
-        if !safe(pod) || !safe(container) {
+        if !safe_name(pod) || !safe_name(container) {
             return None;
         }
         let stem = if previous {
@@ -82,6 +80,11 @@ impl Snapshot {
             .into_iter()
             .find(|p| p.is_file())
     }
+}
+
+/// Pod and container names are DNS labels; anything else must not walk out of logs/.
+fn safe_name(s: &str) -> bool {
+    !s.is_empty() && !s.contains(['/', '\\']) && s != "." && s != ".."
 }
 
 fn object_files(dir: &Path) -> Result<Vec<PathBuf>, SnapshotError> {
@@ -158,9 +161,8 @@ pub fn write_snapshot<'a>(
     let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": objects });
     let yaml = serde_yaml_ng::to_string(&list).map_err(std::io::Error::other)?;
     std::fs::write(dir.join("objects.yaml"), yaml)?;
-    let safe = |s: &str| !s.is_empty() && !s.contains(['/', '\\']) && s != "." && s != "..";
     for (pod, container, previous, bytes) in logs {
-        if !safe(pod) || !safe(container) {
+        if !safe_name(pod) || !safe_name(container) {
             continue;
         }
         let folder = dir.join("logs").join(pod);

@@ -102,7 +102,7 @@ pub struct AgentArgs {
     /// Namespace of the Lease. Default: POD_NAMESPACE.
     #[arg(long)]
     pub lease_namespace: Option<String>,
-    #[arg(long, value_parser = parse_duration_arg, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub lease_duration: Option<Duration>,
     /// This replica's name in the Lease. Default: POD_NAME.
     #[arg(long)]
@@ -113,14 +113,14 @@ pub struct AgentArgs {
     #[arg(long, value_name = "TOKENS")]
     pub evidence_budget: Option<usize>,
     /// Per-request timeout for API calls while collecting, e.g. `10s`, `500ms`, `1m`.
-    #[arg(long, value_parser = parse_duration_arg, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub api_timeout: Option<Duration>,
     #[arg(long, value_name = "LINES")]
     pub log_tail_lines: Option<i64>,
     #[arg(long, value_name = "BYTES")]
     pub log_limit_bytes: Option<i64>,
     /// Time in-flight incidents get to finish after SIGTERM.
-    #[arg(long, value_parser = parse_duration_arg, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub shutdown_grace: Option<Duration>,
 }
 
@@ -225,10 +225,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
     }
     Ok(total)
-}
-
-fn parse_duration_arg(text: &str) -> Result<Duration, String> {
-    parse_duration(text)
 }
 
 fn validate(c: &AgentConfig) -> Result<(), ConfigError> {

@@ -30,11 +30,9 @@ fn diagnosis() -> Diagnosis {
 }
 
 fn delivery() -> Delivery {
-    Delivery {
-        record: "fulfillment-21-5745d85bfc".into(),
-        diagnosis: diagnosis(),
-        rollout_labels: [("team".to_owned(), "orders".to_owned())].into(),
-    }
+    let mut d = Delivery::new("fulfillment-21-5745d85bfc", diagnosis());
+    d.rollout_labels = [("team".to_owned(), "orders".to_owned())].into();
+    d
 }
 
 fn fast_retry() -> RetryConfig {
@@ -217,6 +215,30 @@ async fn bot_mode_threads_updates_and_honours_retry_after() {
         text.contains("<https://github.example/acme/fulfillment/pull/7|Pull request>"),
         "{text}"
     );
+}
+
+/// What an agent restart relies on: the thread stored on the record (`references`) and
+/// the pull request an earlier sink opened (`links`) reach the Slack message through the
+/// generic `Sink::deliver`, and the receipt hands the thread back for the record.
+#[tokio::test]
+async fn deliver_continues_a_stored_thread_and_carries_earlier_links() {
+    let ok = Reply::new(200, r#"{"ok":true,"channel":"C123","ts":"1700000000.000999"}"#);
+    let slack = FakeServer::start(vec![], ok).await;
+    let sink = bot_sink(&slack, fast_retry());
+    let mut d = delivery();
+    d.references.insert("slack-bot".into(), "1699999999.000001".into());
+    d.links.push(rollout_doctor::agent::sink::Link {
+        label: "Fix pull request".into(),
+        url: "https://github.example/acme/deploy/pull/12".into(),
+    });
+    let receipt = sink.deliver(&d).await.unwrap();
+    assert_eq!(receipt.reference.as_deref(), Some("1699999999.000001"), "the stored root stays the thread");
+    let reqs = slack.requests();
+    assert_eq!(reqs.len(), 1);
+    let body = reqs[0].json();
+    assert_eq!(body["thread_ts"], "1699999999.000001");
+    let text = assert_valid_blocks(&body);
+    assert!(text.contains("<https://github.example/acme/deploy/pull/12|Fix pull request>"), "{text}");
 }
 
 #[tokio::test]

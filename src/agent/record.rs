@@ -64,6 +64,12 @@ pub struct SinkStatus {
     pub delivered: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// What the sink produced for people, e.g. the fix pull request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<crate::agent::sink::Link>,
+    /// What the sink needs to continue this incident later: a Slack thread, a PR number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 pub const PHASE_RECORDED: &str = "Recorded";
@@ -99,21 +105,32 @@ impl RolloutDiagnosis {
         record.metadata.namespace = Some(d.rollout.namespace.clone());
         record.metadata.labels = Some(
             [
-                ("app.kubernetes.io/managed-by".to_owned(), "rollout-doctor".to_owned()),
-                ("rolloutdoctor.io/rollout".to_owned(), label_value(&d.rollout.name)),
-                ("rolloutdoctor.io/category".to_owned(), d.category.to_string()),
+                (
+                    "app.kubernetes.io/managed-by".to_owned(),
+                    "rollout-doctor".to_owned(),
+                ),
+                (
+                    "rolloutdoctor.io/rollout".to_owned(),
+                    label_value(&d.rollout.name),
+                ),
+                (
+                    "rolloutdoctor.io/category".to_owned(),
+                    d.category.to_string(),
+                ),
             ]
             .into(),
         );
         if !key.rollout_uid.is_empty() {
-            record.metadata.owner_references = Some(vec![k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
-                api_version: "argoproj.io/v1alpha1".into(),
-                kind: "Rollout".into(),
-                name: d.rollout.name.clone(),
-                uid: key.rollout_uid.clone(),
-                controller: Some(false),
-                block_owner_deletion: Some(false),
-            }]);
+            record.metadata.owner_references = Some(vec![
+                k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                    api_version: "argoproj.io/v1alpha1".into(),
+                    kind: "Rollout".into(),
+                    name: d.rollout.name.clone(),
+                    uid: key.rollout_uid.clone(),
+                    controller: Some(false),
+                    block_owner_deletion: Some(false),
+                },
+            ]);
         }
         record
     }
@@ -127,13 +144,19 @@ impl RolloutDiagnosis {
     }
 
     pub fn delivered(&self) -> bool {
-        self.status.as_ref().is_some_and(|s| s.phase == PHASE_DELIVERED)
+        self.status
+            .as_ref()
+            .is_some_and(|s| s.phase == PHASE_DELIVERED)
     }
 }
 
 /// Label values are at most 63 characters.
 fn label_value(s: &str) -> String {
-    s.chars().take(63).collect::<String>().trim_end_matches(['-', '_', '.']).to_owned()
+    s.chars()
+        .take(63)
+        .collect::<String>()
+        .trim_end_matches(['-', '_', '.'])
+        .to_owned()
 }
 
 /// The CRD as YAML, for `rollout-doctor crd` and deploy/crd.yaml.

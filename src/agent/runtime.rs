@@ -30,7 +30,10 @@ pub struct RulesOnly;
 /// The rules' outcome goes to the LLM as hints; every failure there ends in the rules.
 impl Decide for crate::llm::LlmClassifier {
     fn decide<'a>(&'a self, evidence: &'a Evidence) -> BoxFuture<'a, Diagnosis> {
-        Box::pin(async move { self.decide(evidence, crate::analysis::rules::classify(evidence)).await })
+        Box::pin(async move {
+            self.decide(evidence, crate::analysis::rules::classify(evidence))
+                .await
+        })
     }
 }
 
@@ -98,10 +101,18 @@ impl Loop {
                 workers.spawn(async move { run_work(ctx, work).await });
             }
         }
-        tracing::info!(inflight = workers.len(), "stopping; finishing in-flight incidents");
+        tracing::info!(
+            inflight = workers.len(),
+            "stopping; finishing in-flight incidents"
+        );
         let drain = async { while workers.join_next().await.is_some() {} };
-        if tokio::time::timeout(self.shutdown_grace, drain).await.is_err() {
-            tracing::warn!("grace period over; abandoning unfinished incidents (the next leader resumes them)");
+        if tokio::time::timeout(self.shutdown_grace, drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "grace period over; abandoning unfinished incidents (the next leader resumes them)"
+            );
         }
     }
 
@@ -154,15 +165,30 @@ async fn diagnose(ctx: &Context, incident: Incident) -> Outcome {
         }
     };
     // A Rollout that moved on to another version is another incident's business.
-    if collection.rollout.canary_hash().is_some_and(|h| h != incident.key.canary_hash) && incident.key.canary_hash != "none" {
+    if collection
+        .rollout
+        .canary_hash()
+        .is_some_and(|h| h != incident.key.canary_hash)
+        && incident.key.canary_hash != "none"
+    {
         tracing::info!(rollout = %incident.rollout, "rollout moved on before diagnosis; dropping incident");
         return Outcome::Dropped;
     }
     for g in &collection.gaps {
         ctx.metrics.collection_error(&g.source);
     }
-    let mut evidence = build_evidence(&collection.rollout, &collection.objects, &collection.logs, &ctx.redactor, &ctx.evidence);
-    for g in evidence.gaps.iter().filter(|g| g.reason.starts_with("forbidden")) {
+    let mut evidence = build_evidence(
+        &collection.rollout,
+        &collection.objects,
+        &collection.logs,
+        &ctx.redactor,
+        &ctx.evidence,
+    );
+    for g in evidence
+        .gaps
+        .iter()
+        .filter(|g| g.reason.starts_with("forbidden"))
+    {
         ctx.metrics.collection_error(&g.source);
     }
     evidence.gaps.extend(collection.gaps);
@@ -179,8 +205,13 @@ async fn diagnose(ctx: &Context, incident: Incident) -> Outcome {
         }
     };
     ctx.metrics.incident(diagnosis.category.as_str());
-    ctx.metrics.diagnosis_duration(started.elapsed().as_secs_f64());
-    deliver(ctx, &record, &diagnosis, &[], collection.rollout.metadata.labels.clone()).await
+    ctx.metrics
+        .diagnosis_duration(started.elapsed().as_secs_f64());
+    let meta = RolloutMeta {
+        labels: collection.rollout.metadata.labels.clone(),
+        annotations: collection.rollout.metadata.annotations.clone(),
+    };
+    deliver(ctx, &record, &diagnosis, &[], meta).await
 }
 
 /// Finishes delivery of a record a previous leader left half-done.
@@ -201,17 +232,41 @@ async fn resume(ctx: &Context, record: &RecordRef) -> Outcome {
         tracing::error!(record = %record.name, "record holds no readable diagnosis; not resuming");
         return Outcome::Dropped;
     };
-    let done: Vec<SinkStatus> = found.status.as_ref().map(|s| s.sinks.clone()).unwrap_or_default();
-    deliver(ctx, &found, &diagnosis, &done, rollout_labels(ctx, &diagnosis).await).await
+    let done: Vec<SinkStatus> = found
+        .status
+        .as_ref()
+        .map(|s| s.sinks.clone())
+        .unwrap_or_default();
+    deliver(
+        ctx,
+        &found,
+        &diagnosis,
+        &done,
+        rollout_meta(ctx, &diagnosis).await,
+    )
+    .await
 }
 
-/// Labels for routing a resumed delivery; a Rollout gone since routes on namespace only.
-async fn rollout_labels(ctx: &Context, d: &Diagnosis) -> std::collections::BTreeMap<String, String> {
-    let api: Api<kube::api::DynamicObject> =
-        Api::namespaced_with(ctx.client.clone(), &d.rollout.namespace, &super::collect::rollouts());
+/// The Rollout's labels and annotations, for routing and GitOps lookup.
+#[derive(Debug, Default)]
+struct RolloutMeta {
+    labels: std::collections::BTreeMap<String, String>,
+    annotations: std::collections::BTreeMap<String, String>,
+}
+
+/// For a resumed delivery; a Rollout gone since routes on namespace only.
+async fn rollout_meta(ctx: &Context, d: &Diagnosis) -> RolloutMeta {
+    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(
+        ctx.client.clone(),
+        &d.rollout.namespace,
+        &super::collect::rollouts(),
+    );
     match api.get_opt(&d.rollout.name).await {
-        Ok(Some(ro)) => ro.metadata.labels.unwrap_or_default(),
-        _ => Default::default(),
+        Ok(Some(ro)) => RolloutMeta {
+            labels: ro.metadata.labels.unwrap_or_default(),
+            annotations: ro.metadata.annotations.unwrap_or_default(),
+        },
+        _ => RolloutMeta::default(),
     }
 }
 
@@ -222,7 +277,7 @@ async fn deliver(
     record: &RolloutDiagnosis,
     diagnosis: &Diagnosis,
     already: &[SinkStatus],
-    rollout_labels: std::collections::BTreeMap<String, String>,
+    rollout: RolloutMeta,
 ) -> Outcome {
     let event_ok = match ctx.recorder.event(record, diagnosis).await {
         Ok(()) => true,
@@ -231,29 +286,69 @@ async fn deliver(
             false
         }
     };
-    let delivery = Delivery {
-        record: record.metadata.name.clone().unwrap_or_default(),
-        diagnosis: diagnosis.clone(),
-        rollout_labels,
-    };
+    let mut delivery = Delivery::new(
+        record.metadata.name.clone().unwrap_or_default(),
+        diagnosis.clone(),
+    );
+    delivery.rollout_labels = rollout.labels;
+    delivery.rollout_annotations = rollout.annotations;
+    delivery.references = already
+        .iter()
+        .filter_map(|s| Some((s.name.clone(), s.reference.clone()?)))
+        .collect();
+    // Sinks run in order, so a pull request opened by an earlier one reaches later messages.
+    delivery.links = already
+        .iter()
+        .filter(|s| s.delivered)
+        .filter_map(|s| s.link.clone())
+        .collect();
     let mut statuses = Vec::new();
     for sink in &ctx.sinks {
-        if already.iter().any(|s| s.name == sink.name() && s.delivered) {
-            statuses.push(SinkStatus { name: sink.name().into(), delivered: true, message: None });
+        if let Some(done) = already
+            .iter()
+            .find(|s| s.name == sink.name() && s.delivered)
+        {
+            statuses.push(done.clone());
             continue;
         }
         let result = sink.deliver(&delivery).await;
         ctx.metrics.sink_delivery(sink.name(), result.is_ok());
-        statuses.push(SinkStatus {
-            name: sink.name().into(),
-            delivered: result.is_ok(),
-            message: result.err().map(|e| e.0),
-        });
+        let status = match result {
+            Ok(receipt) => {
+                if let Some(link) = &receipt.link {
+                    delivery.links.push(link.clone());
+                }
+                SinkStatus {
+                    name: sink.name().into(),
+                    delivered: true,
+                    message: receipt.note,
+                    link: receipt.link,
+                    reference: receipt.reference,
+                }
+            }
+            Err(e) => SinkStatus {
+                name: sink.name().into(),
+                delivered: false,
+                message: Some(e.0),
+                // A failed retry keeps what an earlier try stored (the thread to post into).
+                reference: delivery.references.get(sink.name()).cloned(),
+                ..SinkStatus::default()
+            },
+        };
+        statuses.push(status);
     }
     let complete = event_ok && statuses.iter().all(|s| s.delivered);
-    if let Err(e) = ctx.recorder.mark_delivered(record, event_ok, statuses).await {
+    if let Err(e) = ctx
+        .recorder
+        .mark_delivered(record, event_ok, statuses)
+        .await
+    {
         tracing::warn!(error = %e, "could not update the record's delivery status");
         return Outcome::Retry;
     }
-    if complete { Outcome::Delivered } else { Outcome::Retry }
+    if complete {
+        Outcome::Delivered
+    } else {
+        Outcome::Retry
+    }
 }

@@ -17,7 +17,7 @@ pub mod webhook;
 
 pub use config::{ConfigError, Links, NotifyConfig, RetryConfig, Route, SinkConfig, SinkKind};
 
-use crate::agent::sink::{Delivery, Sink, SinkError};
+use crate::agent::sink::{Delivery, Receipt, Sink, SinkError};
 use crate::diagnosis::Diagnosis;
 use blocks::MessageContext;
 use futures::future::BoxFuture;
@@ -151,8 +151,23 @@ impl Sink for SlackSink {
         &self.name
     }
 
-    fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
-        Box::pin(async move { self.notify(delivery, &delivery.rollout_labels).await.map(|_| ()) })
+    /// Earlier sinks' links (the pull request) go into the message; a thread stored on the
+    /// record by a previous leader is restored, so that an update lands in it.
+    fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Receipt, SinkError>> {
+        Box::pin(async move {
+            if let Some(ts) = delivery.references.get(&self.name)
+                && self.thread_of(&delivery.record).is_none()
+            {
+                self.remember_thread(&delivery.record, ts);
+            }
+            let extra: Vec<(String, String)> =
+                delivery.links.iter().map(|l| (l.label.clone(), l.url.clone())).collect();
+            let posted = self.notify_with_links(delivery, &delivery.rollout_labels, &extra).await?;
+            Ok(Receipt {
+                reference: posted.and_then(|p| p.ts).or_else(|| self.thread_of(&delivery.record)),
+                ..Receipt::default()
+            })
+        })
     }
 }
 
@@ -183,7 +198,8 @@ impl WebhookSink {
             return Ok(None);
         };
         let event = if update { Event::Updated } else { Event::Created };
-        let payload = Payload::new(event, &delivery.record, &delivery.diagnosis);
+        let mut payload = Payload::new(event, &delivery.record, &delivery.diagnosis);
+        payload.links = delivery.links.clone();
         self.sender
             .send(&payload)
             .await
@@ -198,8 +214,11 @@ impl Sink for WebhookSink {
         &self.name
     }
 
-    fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<(), SinkError>> {
-        Box::pin(async move { self.notify(delivery, &delivery.rollout_labels).await.map(|_| ()) })
+    fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Receipt, SinkError>> {
+        Box::pin(async move {
+            self.notify(delivery, &delivery.rollout_labels).await?;
+            Ok(Receipt::default())
+        })
     }
 }
 

@@ -8,6 +8,7 @@
 
 use super::config::RetryConfig;
 use super::retry::{Failure, with_retries};
+use crate::agent::sink::Link;
 use crate::diagnosis::Diagnosis;
 use crate::llm::SecretString;
 use hmac::{Hmac, Mac};
@@ -35,6 +36,9 @@ pub struct Payload {
     /// The RolloutDiagnosis record name: stable per incident, the receiver's dedup key.
     pub id: String,
     pub diagnosis: Diagnosis,
+    /// What earlier sinks opened for this incident (the fix pull request); additive in v1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
 }
 
 impl Payload {
@@ -44,6 +48,7 @@ impl Payload {
             event,
             id: id.into(),
             diagnosis: diagnosis.clone(),
+            links: Vec::new(),
         }
     }
 }
@@ -106,8 +111,14 @@ pub fn verify_with_tolerance(
     if now.abs_diff(t) > tolerance.unsigned_abs() {
         return Err(VerifyError::Stale);
     }
-    let ok = sigs.iter().any(|s| mac(secret, t, body).verify_slice(s).is_ok());
-    if ok { Ok(()) } else { Err(VerifyError::Mismatch) }
+    let ok = sigs
+        .iter()
+        .any(|s| mac(secret, t, body).verify_slice(s).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch)
+    }
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -135,7 +146,11 @@ pub struct WebhookSender {
 }
 
 impl WebhookSender {
-    pub fn new(url: SecretString, secret: SecretString, retry: RetryConfig) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        url: SecretString,
+        secret: SecretString,
+        retry: RetryConfig,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(retry.request_timeout())
             .user_agent(concat!("rollout-doctor/", env!("CARGO_PKG_VERSION")))
@@ -150,8 +165,8 @@ impl WebhookSender {
 
     /// Sends one payload; each retry is signed afresh so its timestamp stays current.
     pub async fn send(&self, payload: &Payload) -> Result<(), (Failure, usize)> {
-        let body =
-            serde_json::to_vec(payload).map_err(|e| (Failure::Permanent(format!("cannot encode payload: {e}")), 0))?;
+        let body = serde_json::to_vec(payload)
+            .map_err(|e| (Failure::Permanent(format!("cannot encode payload: {e}")), 0))?;
         with_retries(&self.retry, || async {
             let signature = sign(self.secret.expose().as_bytes(), unix_now(), &body);
             let resp = self
@@ -183,12 +198,24 @@ mod tests {
         let h = sign(b"k", 1_700_000_000, b"{}");
         assert!(h.starts_with("t=1700000000,v1="));
         assert_eq!(verify(b"k", 1_700_000_100, b"{}", &h), Ok(()));
-        assert_eq!(verify(b"k", 1_700_000_100, b"{} ", &h), Err(VerifyError::Mismatch));
-        assert_eq!(verify(b"other", 1_700_000_100, b"{}", &h), Err(VerifyError::Mismatch));
-        assert_eq!(verify(b"k", 1_700_001_000, b"{}", &h), Err(VerifyError::Stale));
+        assert_eq!(
+            verify(b"k", 1_700_000_100, b"{} ", &h),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            verify(b"other", 1_700_000_100, b"{}", &h),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            verify(b"k", 1_700_001_000, b"{}", &h),
+            Err(VerifyError::Stale)
+        );
         assert_eq!(verify(b"k", 0, b"{}", "v1=zz"), Err(VerifyError::Malformed));
         assert_eq!(verify(b"k", 0, b"{}", "t=0"), Err(VerifyError::Malformed));
-        assert_eq!(verify(b"k", 0, b"{}", "t=x,v1=00"), Err(VerifyError::Malformed));
+        assert_eq!(
+            verify(b"k", 0, b"{}", "t=x,v1=00"),
+            Err(VerifyError::Malformed)
+        );
     }
 
     #[test]

@@ -1,9 +1,21 @@
 //! `POST /v1/verdict` end to end over HTTP: against a real Prometheus holding backfilled
-//! canary/stable series, a slow fake Prometheus, and the fake API server.
+//! canary/stable series, a slow fake Prometheus, and the fake API server; with the LLM
+//! reviewer against a scripted server (verdict/llm_review.rs), over TLS (verdict/tls.rs), and
+//! inside `rollout-doctor run` (verdict/run.rs).
 
 mod support;
+#[path = "support_llm/mod.rs"]
+mod support_llm;
 #[path = "support_prometheus/mod.rs"]
 mod support_prometheus;
+
+// More of the same binary, kept in files of their own.
+#[path = "verdict/llm_review.rs"]
+mod llm_review;
+#[path = "verdict/run.rs"]
+mod run;
+#[path = "verdict/tls.rs"]
+mod tls;
 
 use rollout_doctor::verdict::prometheus::Prometheus as PromClient;
 use rollout_doctor::verdict::request::Outcome;

@@ -122,6 +122,12 @@ pub struct AgentArgs {
     /// Time in-flight incidents get to finish after SIGTERM.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub shutdown_grace: Option<Duration>,
+    /// Also serve the verdict endpoint (POST /v1/verdict, as `serve` does) on this address,
+    /// on every replica, leader or not. Flags and environment only, not the config file.
+    #[arg(long, env = "ROLLOUT_DOCTOR_VERDICT_ADDR", value_name = "ADDR")]
+    pub verdict_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    pub verdict: crate::verdict::args::VerdictArgs,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -19,9 +19,29 @@ pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) 
     crate::telemetry::init(cfg.log_format, "info");
     // Built before connecting so that a bad key file or prompt directory fails at start.
     let classifier = LlmClassifier::new(llm.config(), Redactor::default())?;
+    if args.verdict_addr.is_some() {
+        // Same: a bad token file or certificate fails before anything runs.
+        args.verdict.config()?;
+        args.verdict.tls()?;
+    } else if args.verdict.listener_options_given() {
+        tracing::warn!("verdict endpoint options given without --verdict-addr: no verdict endpoint is served");
+    }
     let client = kube::Client::try_default()
         .await
         .context("cannot reach the Kubernetes API (in-cluster config or KUBECONFIG)")?;
+    let shutdown = app::shutdown_on_signals();
+    // Every replica answers verdicts, the leader or not: the endpoint runs beside the agent,
+    // outside its leader election, on the same client and the same shutdown signal.
+    let verdict = match args.verdict_addr {
+        Some(addr) => {
+            let mut stop = shutdown.clone();
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            Some(args.verdict.start(addr, Some(client.clone()), &llm.config(), stopped).await?)
+        }
+        None => None,
+    };
     tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, llm = ?classifier.config().mode, "rollout-doctor agent starting");
     let mut metrics = Metrics::new();
     metrics.register(|r| classifier.metrics().register(r));
@@ -34,7 +54,19 @@ pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) 
         let cfg = crate::notify::NotifyConfig::load(path)?;
         parts.sinks.extend(crate::notify::sinks_from_config(&cfg)?);
     }
-    app::run(cfg, parts, app::shutdown_on_signals(), true).await?;
+    let result = app::run(cfg, parts, shutdown, true).await;
+    if let Some(mut endpoint) = verdict {
+        // After a signal, verdicts in flight get their budget to finish; after an agent error
+        // there is nothing to wait for.
+        if result.is_ok() {
+            let drain = args.verdict.budget + std::time::Duration::from_secs(1);
+            if let Ok(Ok(Err(e))) = tokio::time::timeout(drain, &mut endpoint.task).await {
+                tracing::warn!(error = %e, "verdict endpoint stopped with an error");
+            }
+        }
+        endpoint.task.abort();
+    }
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

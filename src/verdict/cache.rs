@@ -2,7 +2,8 @@
 //! seconds, from several AnalysisRuns at once); within the TTL the answer cannot meaningfully
 //! change, so repeats cost a map lookup instead of Prometheus and API calls.
 
-use super::request::{Checked, VerdictResponse};
+use super::request::Checked;
+use super::service::Judged;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
@@ -40,7 +41,7 @@ const MAX_ENTRIES: usize = 10_000;
 
 pub struct Cache {
     ttl: Duration,
-    entries: Mutex<HashMap<Key, (Instant, VerdictResponse)>>,
+    entries: Mutex<HashMap<Key, (Instant, Judged)>>,
 }
 
 impl Cache {
@@ -48,12 +49,12 @@ impl Cache {
         Cache { ttl, entries: Mutex::default() }
     }
 
-    pub fn get(&self, key: &Key) -> Option<VerdictResponse> {
+    pub fn get(&self, key: &Key) -> Option<Judged> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, r)| r.clone())
     }
 
-    pub fn put(&self, key: Key, resp: VerdictResponse) {
+    pub fn put(&self, key: Key, resp: Judged) {
         if self.ttl.is_zero() {
             return;
         }

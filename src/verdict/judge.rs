@@ -3,8 +3,8 @@
 //! answer undecided, never a pass.
 
 use super::prometheus::{Prometheus, render};
-use super::request::{Checked, MetricQuery, Outcome, QueryDirection, QueryKind, VerdictResponse, prom_duration};
-use super::score::{self, Classification, Direction, MetricInput, MetricKind, MetricResult, MetricSpec, Thresholds};
+use super::request::{Checked, MetricQuery, Outcome, QueryDirection, QueryKind, prom_duration};
+use super::score::{self, Direction, MetricInput, MetricKind, MetricResult, MetricSpec};
 use crate::agent::collect::Collector;
 use crate::evidence::{EvidenceConfig, LogClass, LogLevel, build_evidence};
 use crate::model::workload::POD_TEMPLATE_HASH;
@@ -12,20 +12,28 @@ use crate::redact::Redactor;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
+pub use super::combine::combine;
+
 /// What a non-metric judge concluded.
 #[derive(Debug, Clone)]
 pub struct Gate {
     pub outcome: Outcome,
     pub category: &'static str,
     pub reasons: Vec<String>,
+    /// Context that did not decide anything (e.g. new warning templates), for the reviewer
+    /// only; never part of the answer.
+    pub notes: Vec<String>,
 }
 
 impl Gate {
+    pub fn new(outcome: Outcome, category: &'static str, reasons: Vec<String>) -> Gate {
+        Gate { outcome, category, reasons, notes: Vec::new() }
+    }
     fn pass(category: &'static str, reason: String) -> Gate {
-        Gate { outcome: Outcome::Pass, category, reasons: vec![reason] }
+        Gate::new(Outcome::Pass, category, vec![reason])
     }
     fn undecided(category: &'static str, reason: String) -> Gate {
-        Gate { outcome: Outcome::Inconclusive, category, reasons: vec![reason] }
+        Gate::new(Outcome::Inconclusive, category, vec![reason])
     }
 }
 
@@ -59,23 +67,13 @@ pub async fn pod_health(client: &kube::Client, ns: &str, canary: &str, stable: &
         return Gate::undecided("no_canary_pods", format!("pod health: no pods with {POD_TEMPLATE_HASH}={canary}"));
     }
     if !c.crashing.is_empty() {
-        return Gate {
-            outcome: Outcome::Fail,
-            category: "pod_health",
-            reasons: vec![format!("pod health: canary crashing: {}", c.crashing.join(", "))],
-        };
+        return Gate::new(Outcome::Fail, "pod_health", vec![format!("pod health: canary crashing: {}", c.crashing.join(", "))]);
     }
     let per_pod = |r: &RoleHealth| r.restarts as f64 / r.pods.max(1) as f64;
     // One restart can be a node event; two or more, and more often than stable, is the version.
     if c.restarts >= 2 && per_pod(&c) > per_pod(&s) {
-        return Gate {
-            outcome: Outcome::Fail,
-            category: "pod_health",
-            reasons: vec![format!(
-                "pod health: canary restarted {} times over {} pods (stable {} over {})",
-                c.restarts, c.pods, s.restarts, s.pods
-            )],
-        };
+        let why = format!("pod health: canary restarted {} times over {} pods (stable {} over {})", c.restarts, c.pods, s.restarts, s.pods);
+        return Gate::new(Outcome::Fail, "pod_health", vec![why]);
     }
     let not_ready = |r: &RoleHealth| r.not_ready as f64 / r.pods.max(1) as f64;
     if c.not_ready > 0 && not_ready(&c) > not_ready(&s) {
@@ -113,24 +111,27 @@ pub async fn logs(collector: &Collector, redactor: &Redactor, cfg: &EvidenceConf
         Err(e) => return Gate::undecided("internal", format!("logs: {e}")),
     };
     let ev = build_evidence(&collection.rollout, &collection.objects, &collection.logs, redactor, cfg);
-    let bad: Vec<String> = ev
-        .logs
-        .findings
-        .iter()
-        .filter(|f| matches!(f.class, LogClass::NewInCanary | LogClass::MoreFrequentInCanary))
+    let canary_only = || ev.logs.findings.iter().filter(|f| matches!(f.class, LogClass::NewInCanary | LogClass::MoreFrequentInCanary));
+    let how = |f: &crate::evidence::LogFinding| if f.class == LogClass::NewInCanary { "new" } else { "more frequent" };
+    let bad: Vec<String> = canary_only()
         .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error))
         .take(3)
-        .map(|f| {
-            let how = if f.class == LogClass::NewInCanary { "new" } else { "more frequent" };
-            format!("logs: {how} in canary ({}× vs {}×): {}", f.canary_count, f.stable_count, f.template)
-        })
+        .map(|f| format!("logs: {} in canary ({}× vs {}×): {}", how(f), f.canary_count, f.stable_count, f.template))
         .collect();
-    if bad.is_empty() {
+    // Everything the canary logs that stable does not, at any level: what a reviewer may
+    // weigh that the error-only rule does not (the templates are redacted already).
+    let notes = canary_only()
+        .take(8)
+        .map(|f| format!("logs: {} {:?} template in canary ({}× vs {}×): {}", how(f), f.level, f.canary_count, f.stable_count, f.template))
+        .collect();
+    let mut gate = if bad.is_empty() {
         let streams = ev.logs.streams.len();
         Gate::pass("logs", format!("logs: no new error templates in canary ({streams} streams read)"))
     } else {
-        Gate { outcome: Outcome::Fail, category: "logs", reasons: bad }
-    }
+        Gate::new(Outcome::Fail, "logs", bad)
+    };
+    gate.notes = notes;
+    gate
 }
 
 /// Every requested metric, canary against stable, judged by the stats.
@@ -207,71 +208,5 @@ async fn fetch(prom: &Prometheus, checked: &Checked, m: &MetricQuery, canary: &s
                 },
             }
         }
-    }
-}
-
-/// One verdict from the gates and the metric results. `undecided` is what "could not
-/// decide" becomes (inconclusive, or fail for teams that want it).
-pub fn combine(gates: &[Gate], results: &[MetricResult], thresholds: &Thresholds, undecided: Outcome) -> VerdictResponse {
-    let mut reasons: Vec<String> = Vec::new();
-    let mut verdict = Outcome::Pass;
-    let mut category: Option<&str> = None;
-    let decide = |v: Outcome, cat: &'static str, verdict: &mut Outcome, category: &mut Option<&str>| {
-        let rank = |o: Outcome| match o {
-            Outcome::Pass => 0,
-            Outcome::Inconclusive => 1,
-            Outcome::Fail => 2,
-        };
-        if rank(v) > rank(*verdict) {
-            *verdict = v;
-            *category = Some(cat);
-        }
-    };
-    let mut score_value = 100.0_f64;
-    for g in gates {
-        decide(g.outcome, g.category, &mut verdict, &mut category);
-        reasons.extend(g.reasons.iter().cloned());
-        score_value = score_value.min(match g.outcome {
-            Outcome::Pass => 100.0,
-            Outcome::Inconclusive => 50.0,
-            Outcome::Fail => 0.0,
-        });
-    }
-    if !results.is_empty() {
-        let s = score::score(results, thresholds);
-        score_value = score_value.min(s.score.clamp(0.0, 100.0));
-        let v = match s.verdict {
-            score::Verdict::Pass => Outcome::Pass,
-            score::Verdict::Fail => Outcome::Fail,
-            score::Verdict::Inconclusive => Outcome::Inconclusive,
-        };
-        decide(v, "metrics", &mut verdict, &mut category);
-        // A metric without data may not count as healthy, whatever the score makes of it.
-        if results.iter().any(|r| matches!(r.classification, Classification::NoData | Classification::TooFewSamples)) {
-            let all_missing = results.iter().all(|r| matches!(r.classification, Classification::NoData));
-            decide(Outcome::Inconclusive, if all_missing { "no_data" } else { "metrics" }, &mut verdict, &mut category);
-        }
-        // The score's reasons already name each metric that did not pass.
-        reasons.extend(s.reasons);
-    }
-    if gates.is_empty() && results.is_empty() {
-        decide(Outcome::Inconclusive, "no_data", &mut verdict, &mut category);
-        reasons.push("nothing to judge: no metrics requested and no cluster access".into());
-    }
-    let verdict = match verdict {
-        Outcome::Inconclusive => undecided,
-        v => v,
-    };
-    if verdict == Outcome::Pass {
-        category = Some("healthy");
-    }
-    reasons.truncate(20);
-    VerdictResponse {
-        verdict,
-        score: (score_value * 10.0).round() / 10.0,
-        category: category.unwrap_or("healthy").to_owned(),
-        reasons,
-        canary_hash: None,
-        stable_hash: None,
     }
 }

@@ -4,10 +4,15 @@
 pub mod score;
 pub mod stats;
 
+pub mod args;
 pub mod cache;
+pub mod combine;
 pub mod judge;
+pub mod listen;
+pub mod llm_review;
 pub mod metrics;
 pub mod prometheus;
 pub mod request;
 pub mod review;
 pub mod service;
+pub mod tls;

@@ -1,9 +1,11 @@
 //! The optional slow reviewer (an LLM) that may downgrade a statistical verdict. It never runs
 //! inside a request: the first measurement of a canary starts it in the background, and a
 //! later measurement of the same canary applies whatever it concluded. A reviewer that times
-//! out or errs leaves the statistical verdict alone.
+//! out or errs leaves the statistical verdict alone, and whatever it says can only make the
+//! verdict stricter (see `downgrade`).
 
 use super::request::{Outcome, VerdictResponse};
+use super::score::MetricResult;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +19,17 @@ pub struct ReviewInput {
     pub canary_hash: String,
     /// The statistical verdict the review starts from.
     pub statistical: VerdictResponse,
+    /// Every metric as judged, passing ones included.
+    pub metrics: Vec<MetricResult>,
+    /// What the judges saw that decided nothing (new warning templates, ...); redacted.
+    pub notes: Vec<String>,
+}
+
+/// What a statistical judgement leaves for a reviewer besides the answer itself.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewContext {
+    pub metrics: Vec<MetricResult>,
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,31 +68,35 @@ impl Reviews {
         Reviews { reviewer, timeout, states: Arc::default() }
     }
 
-    /// Applies a finished review to `resp`, or starts one if none exists for this canary.
-    pub fn apply(&self, ns: &str, rollout: &str, canary: &str, resp: &mut VerdictResponse) {
+    /// Applies a finished review to `resp`, or starts one if none exists for this canary. A
+    /// statistical fail starts none: no review could change it.
+    pub fn apply(&self, ns: &str, rollout: &str, canary: &str, resp: &mut VerdictResponse, ctx: &ReviewContext) {
         let key = (ns.to_owned(), rollout.to_owned(), canary.to_owned());
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         match states.get(&key) {
             Some(State::Done(Some(review))) => downgrade(resp, review),
             Some(_) => {}
+            None if resp.verdict == Outcome::Fail => {}
             None => {
                 if states.len() >= MAX_REVIEWS {
                     states.retain(|_, s| matches!(s, State::Pending));
                 }
                 states.insert(key.clone(), State::Pending);
                 drop(states);
-                self.spawn(key, resp.clone());
+                self.spawn(key, resp.clone(), ctx.clone());
             }
         }
     }
 
-    fn spawn(&self, key: Key, statistical: VerdictResponse) {
+    fn spawn(&self, key: Key, statistical: VerdictResponse, ctx: ReviewContext) {
         let (reviewer, states, timeout) = (self.reviewer.clone(), self.states.clone(), self.timeout);
         let input = ReviewInput {
             namespace: key.0.clone(),
             rollout: key.1.clone(),
             canary_hash: key.2.clone(),
             statistical,
+            metrics: ctx.metrics,
+            notes: ctx.notes,
         };
         tokio::spawn(async move {
             let result = match tokio::time::timeout(timeout, reviewer.review(input)).await {
@@ -135,5 +152,37 @@ mod tests {
         let mut r = resp(Outcome::Pass);
         downgrade(&mut r, &Review { verdict: Outcome::Fail, reason: "stack traces".into() });
         assert_eq!((r.verdict, r.category.as_str()), (Outcome::Fail, "llm"));
+    }
+
+    struct Counting(Arc<Mutex<usize>>, Outcome);
+
+    impl VerdictReviewer for Counting {
+        fn review(&self, _: ReviewInput) -> ReviewFuture<'_> {
+            *self.0.lock().unwrap() += 1;
+            let verdict = self.1;
+            Box::pin(async move { Ok(Review { verdict, reason: "fine by me".into() }) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fail_starts_no_review_and_a_pass_review_changes_nothing() {
+        let calls = Arc::new(Mutex::new(0));
+        let reviews = Reviews::new(Arc::new(Counting(calls.clone(), Outcome::Pass)), Duration::from_secs(1));
+        let ctx = ReviewContext::default();
+        let mut fail = resp(Outcome::Fail);
+        reviews.apply("ns", "web", "abc", &mut fail, &ctx);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(*calls.lock().unwrap(), 0, "a statistical fail needs no review");
+        // An inconclusive canary is reviewed once; the reviewer's "pass" upgrades nothing, and
+        // a later statistical fail of the same canary stays a fail.
+        let mut undecided = resp(Outcome::Inconclusive);
+        reviews.apply("ns", "web", "abc", &mut undecided, &ctx);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        for v in [Outcome::Inconclusive, Outcome::Fail] {
+            let mut r = resp(v);
+            reviews.apply("ns", "web", "abc", &mut r, &ctx);
+            assert_eq!((r.verdict, r.category.as_str()), (v, "healthy"));
+        }
+        assert_eq!(*calls.lock().unwrap(), 1);
     }
 }

@@ -8,7 +8,7 @@ use super::judge::{self, Gate};
 use super::metrics::VerdictMetrics;
 use super::prometheus::Prometheus;
 use super::request::{self, Checked, Outcome, VerdictRequest, VerdictResponse};
-use super::review::{Reviews, VerdictReviewer};
+use super::review::{ReviewContext, Reviews, VerdictReviewer};
 use super::score::Thresholds;
 use crate::agent::collect::{CollectConfig, Collector, rollouts};
 use crate::evidence::EvidenceConfig;
@@ -22,7 +22,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kube::api::{Api, DynamicObject};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -59,6 +58,11 @@ impl Default for VerdictConfig {
         }
     }
 }
+
+/// A statistical answer and what a reviewer may see of how it came about.
+pub type Judged = (VerdictResponse, Arc<ReviewContext>);
+
+pub use super::listen::{serve, serve_on};
 
 pub struct VerdictService {
     cfg: VerdictConfig,
@@ -100,22 +104,22 @@ impl VerdictService {
 
     /// The verdict for a checked request, within the budget, with any finished review applied.
     pub async fn verdict(&self, checked: Checked) -> VerdictResponse {
-        let mut resp = match tokio::time::timeout(self.cfg.budget, self.statistical(&checked)).await {
+        let (mut resp, ctx) = match tokio::time::timeout(self.cfg.budget, self.statistical(&checked)).await {
             Ok(r) => r,
-            Err(_) => self.undecided("deadline", format!("not decided within the {:?} budget", self.cfg.budget)),
+            Err(_) => bare(self.undecided("deadline", format!("not decided within the {:?} budget", self.cfg.budget))),
         };
         if let (Some(reviews), Some(canary)) = (&self.reviews, resp.canary_hash.clone())
             && !matches!(resp.category.as_str(), "deadline" | "internal")
         {
-            reviews.apply(&checked.req.namespace, &checked.req.rollout, &canary, &mut resp);
+            reviews.apply(&checked.req.namespace, &checked.req.rollout, &canary, &mut resp, &ctx);
         }
         resp
     }
 
-    async fn statistical(&self, c: &Checked) -> VerdictResponse {
+    async fn statistical(&self, c: &Checked) -> Judged {
         let (canary, stable) = match self.hashes(c).await {
             Ok(h) => h,
-            Err(resp) => return resp,
+            Err(resp) => return bare(resp),
         };
         let key = Key::new(c, &canary, &stable);
         if let Some(hit) = self.cache.get(&key) {
@@ -144,21 +148,22 @@ impl VerdictService {
         let (pods, logs, results) = tokio::join!(pods, logs, metrics);
         let mut gates: Vec<Gate> = pods.into_iter().chain(logs).collect();
         if self.prom.is_none() && !c.req.metrics.is_empty() {
-            gates.push(Gate {
-                outcome: Outcome::Inconclusive,
-                category: "no_data",
-                reasons: vec!["metrics requested but no Prometheus is configured".into()],
-            });
+            let why = "metrics requested but no Prometheus is configured".to_owned();
+            gates.push(Gate::new(Outcome::Inconclusive, "no_data", vec![why]));
         }
         let thresholds = Thresholds { pass: self.cfg.pass_threshold, marginal: self.cfg.marginal_threshold };
-        let mut resp = judge::combine(&gates, &results, &thresholds, self.cfg.undecided);
+        // `results` is in request order (join_all keeps it), so weights line up by index.
+        let weights: Vec<f64> = c.req.metrics.iter().map(|m| m.weight.unwrap_or(1.0)).collect();
+        let mut resp = judge::combine(&gates, &results, &weights, &thresholds, self.cfg.undecided);
         resp.canary_hash = Some(canary);
         resp.stable_hash = Some(stable);
+        let notes = gates.into_iter().flat_map(|g| g.notes).collect();
+        let judged = (resp, Arc::new(ReviewContext { metrics: results, notes }));
         // Only settled answers are cached; a transient failure should be retried next time.
-        if resp.category != "internal" {
-            self.cache.put(key, resp.clone());
+        if judged.0.category != "internal" {
+            self.cache.put(key, judged.clone());
         }
-        resp
+        judged
     }
 
     /// The hashes from the request, or from the Rollout's status when not given.
@@ -211,6 +216,10 @@ impl VerdictService {
     }
 }
 
+fn bare(resp: VerdictResponse) -> Judged {
+    (resp, Arc::default())
+}
+
 fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
 }
@@ -258,22 +267,4 @@ async fn metrics(State(svc): State<Arc<VerdictService>>) -> Response {
 
 fn error(status: StatusCode, message: String) -> Response {
     (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-/// Serves until `shutdown` completes.
-pub async fn serve(
-    addr: SocketAddr,
-    service: Arc<VerdictService>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    serve_on(listener, service, shutdown).await
-}
-
-pub async fn serve_on(
-    listener: tokio::net::TcpListener,
-    service: Arc<VerdictService>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).with_graceful_shutdown(shutdown).await
 }

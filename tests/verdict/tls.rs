@@ -104,3 +104,22 @@ fn the_tls_flags_go_together_in_both_commands() {
         assert!(with(&["--tls-cert", "c.pem", "--tls-key", "k.pem", "--token-file", "t", "--pass-threshold", "90"]).is_ok(), "{cmd:?}");
     }
 }
+
+#[test]
+fn the_tls_analysis_template_is_the_plain_one_over_verified_https() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/examples");
+    let read = |f: &str| -> Value { serde_yaml_ng::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap() };
+    let (plain, tls) = (read("analysistemplate-verdict.yaml"), read("analysistemplate-verdict-tls.yaml"));
+    let (pm, tm) = (&plain["spec"]["metrics"][0], &tls["spec"]["metrics"][0]);
+    let (pw, tw) = (&pm["provider"]["web"], &tm["provider"]["web"]);
+    assert_eq!(tw["url"], "https://rollout-doctor-verdict.rollout-doctor.svc:8443/v1/verdict");
+    assert_eq!(tw["insecure"], false, "the certificate must be verified");
+    for k in ["method", "headers", "jsonPath", "body", "timeoutSeconds"] {
+        assert_eq!(pw[k], tw[k], "{k}");
+    }
+    for k in ["successCondition", "failureCondition", "failureLimit", "inconclusiveLimit", "consecutiveErrorLimit"] {
+        assert_eq!(pm[k], tm[k], "{k}");
+    }
+    assert_eq!(plain["spec"]["args"], tls["spec"]["args"]);
+    assert_ne!(plain["metadata"]["name"], tls["metadata"]["name"]);
+}

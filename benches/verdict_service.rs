@@ -1,12 +1,15 @@
 //! The verdict service over HTTP: latency with a warm cache, latency without the cache (and
 //! without the LLM) against a local Prometheus holding backfilled series, and sustained
-//! requests per second with the service on a 2-worker runtime.
+//! requests per second with the service on a 2-worker runtime; and the warm-cache latency
+//! over native TLS (a self-signed certificate made here), with connections kept alive and
+//! with a new connection (a full handshake) per request.
 //! Run: `cargo bench --bench verdict_service`. Numbers only; asserts nothing. Needs
 //! promtool/prometheus for the uncached numbers (skipped otherwise).
 
 #[path = "../tests/support_prometheus/mod.rs"]
 mod support_prometheus;
 
+use rollout_doctor::verdict::listen;
 use rollout_doctor::verdict::prometheus::Prometheus as PromClient;
 use rollout_doctor::verdict::service::{self, VerdictConfig, VerdictService};
 use serde_json::{Value, json};
@@ -16,6 +19,7 @@ use std::time::{Duration, Instant};
 use support_prometheus::synthetic::{STABLE, data_end, series};
 
 const TOKEN: &str = "bench-token";
+const HOST: &str = "verdict.bench";
 
 fn request(end: i64) -> Value {
     json!({
@@ -33,6 +37,10 @@ fn request(end: i64) -> Value {
 
 /// Starts the service on its own 2-worker runtime (the "2 cores"); returns its URL.
 fn start_service(prom: &str, cache_ttl: Duration) -> String {
+    start_service_with(prom, cache_ttl, None)
+}
+
+fn start_service_with(prom: &str, cache_ttl: Duration, tls: Option<Arc<rustls::ServerConfig>>) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     let prom = prom.to_owned();
     std::thread::spawn(move || {
@@ -42,8 +50,17 @@ fn start_service(prom: &str, cache_ttl: Duration) -> String {
             let client = PromClient::new(&prom, cfg.budget + Duration::from_secs(1)).unwrap();
             let svc = Arc::new(VerdictService::new(cfg, Some(client), None, None));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}/v1/verdict", listener.local_addr().unwrap())).unwrap();
-            service::serve_on(listener, svc, std::future::pending()).await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            match tls {
+                Some(cfg) => {
+                    tx.send(format!("https://{HOST}:{port}/v1/verdict")).unwrap();
+                    listen::serve_tls_on(listener, cfg, svc, std::future::pending()).await.unwrap();
+                }
+                None => {
+                    tx.send(format!("http://127.0.0.1:{port}/v1/verdict")).unwrap();
+                    service::serve_on(listener, svc, std::future::pending()).await.unwrap();
+                }
+            }
         });
     });
     rx.recv().unwrap()
@@ -63,11 +80,14 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn latencies(label: &str, url: &str, body: &str, n: usize) {
-    let http = reqwest::Client::new();
-    call(&http, url, body).await; // fills the cache (when there is one) and warms connections
+    latencies_with(label, &reqwest::Client::new(), url, body, n).await
+}
+
+async fn latencies_with(label: &str, http: &reqwest::Client, url: &str, body: &str, n: usize) {
+    call(http, url, body).await; // fills the cache (when there is one) and warms connections
     let mut d = Vec::with_capacity(n);
     for _ in 0..n {
-        d.push(call(&http, url, body).await);
+        d.push(call(http, url, body).await);
     }
     d.sort();
     println!("{label}: n={n} p50={:?} p90={:?} p99={:?} max={:?}", pct(&d, 0.5), pct(&d, 0.9), pct(&d, 0.99), d[n - 1]);
@@ -97,6 +117,7 @@ async fn throughput(label: &str, url: &str, body: &str, clients: usize, run: Dur
 }
 
 fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let quick = !std::env::args().any(|a| a == "--bench");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
     rt.block_on(async {
@@ -110,6 +131,24 @@ fn main() {
         let warm = start_service(&prom.url, Duration::from_secs(3600));
         latencies("warm cache, sequential", &warm, &body, n).await;
         throughput("warm cache, sustained", &warm, &body, 32, run).await;
+
+        // TLS: the same warm-cache service behind rustls (aws-lc-rs), self-signed for HOST.
+        let ck = rcgen::generate_simple_self_signed(vec![HOST.to_owned()]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+        std::fs::write(&cert, ck.cert.pem()).unwrap();
+        std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+        let tls = rollout_doctor::verdict::tls::server_config(&cert, &key).unwrap();
+        let https = start_service_with(&prom.url, Duration::from_secs(3600), Some(tls));
+        let port: u16 = https.rsplit(':').next().and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).unwrap();
+        let trust = || reqwest::Certificate::from_pem(ck.cert.pem().as_bytes()).unwrap();
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+        let kept = reqwest::Client::builder().resolve(HOST, addr).tls_certs_only([trust()]).build().unwrap();
+        latencies_with("TLS, warm cache, sequential, connection kept", &kept, &https, &body, n).await;
+        let fresh = reqwest::Client::builder().resolve(HOST, addr).tls_certs_only([trust()]).pool_max_idle_per_host(0).build().unwrap();
+        latencies_with("TLS, warm cache, sequential, new connection (handshake) each", &fresh, &https, &body, n / 10).await;
+        let plain_fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        latencies_with("plain, warm cache, sequential, new connection each", &plain_fresh, &warm, &body, n / 10).await;
 
         let cold = start_service(&prom.url, Duration::ZERO);
         latencies("no cache (Prometheus every time), no LLM, sequential", &cold, &body, n / 10).await;

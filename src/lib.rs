@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod cli;
 pub mod diagnosis;
 pub mod evidence;
+pub mod fix;
 pub mod gitops;
 pub mod llm;
 pub mod model;

@@ -15,6 +15,7 @@ pub mod model;
 pub mod notify;
 pub mod pipeline;
 pub mod redact;
+pub mod repair;
 pub mod source;
 pub mod telemetry;
 pub mod verdict;

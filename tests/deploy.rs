@@ -324,6 +324,7 @@ fn rbac_is_least_privilege() {
         ],
         &read,
     ));
+    expected.extend(triples(&["argoproj.io"], &["applications"], &["get"]));
     expected.extend(triples(&["apps"], &["replicasets"], &read));
     expected.extend(triples(&[""], &["pods", "pods/log"], &read));
     expected.extend(triples(

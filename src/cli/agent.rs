@@ -52,7 +52,14 @@ pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) 
     };
     if let Some(path) = &notify_config {
         let cfg = crate::notify::NotifyConfig::load(path)?;
-        parts.sinks.extend(crate::notify::sinks_from_config(&cfg)?);
+        // Pull request first: the messages after it link it.
+        let mut sinks: Vec<Arc<dyn crate::agent::sink::Sink>> = Vec::new();
+        if let Some(pr) = &cfg.pull_request {
+            sinks.push(Arc::new(crate::repair::connect(pr.clone(), parts.client.clone()).await?));
+        }
+        sinks.extend(crate::notify::sinks_from_config(&cfg)?);
+        sinks.append(&mut parts.sinks);
+        parts.sinks = sinks;
     }
     let result = app::run(cfg, parts, shutdown, true).await;
     if let Some(mut endpoint) = verdict {

@@ -31,7 +31,7 @@ pub struct SnapshotArgs {
 }
 
 impl SnapshotArgs {
-    fn options(&self) -> DiagnoseOptions {
+    pub(super) fn options(&self) -> DiagnoseOptions {
         let mut opts = DiagnoseOptions {
             rollout: self.rollout.clone(),
             ..Default::default()

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod demo;
 pub mod diagnose;
+pub mod fix;
 pub mod logs;
 pub mod serve;
 
@@ -57,6 +58,9 @@ pub enum Command {
     },
     /// Prints the RolloutDiagnosis CustomResourceDefinition.
     Crd,
+    /// Prints the fix a pull request would carry: a snapshot's diagnosis applied to a local
+    /// checkout of the GitOps repository (exit 3 when there is none).
+    Fix(fix::FixArgs),
     /// Serves POST /v1/verdict: canary verdicts for Argo Rollouts' web metric provider.
     Serve(serve::ServeArgs),
     /// Log tooling: template mining and canary-vs-stable comparison.
@@ -75,6 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Run { agent: args, llm, notify_config } => agent::run(*args, *llm, notify_config).await,
         Command::Collect(args) => agent::collect(args).await,
         Command::Crd => agent::crd(),
+        Command::Fix(args) => fix::run(args),
         Command::Serve(args) => serve::serve(args).await,
         Command::Demo { output } => demo::run(output),
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyConfig {
     #[serde(default)]
@@ -17,6 +17,10 @@ pub struct NotifyConfig {
     pub links: Links,
     #[serde(default)]
     pub retry: RetryConfig,
+    /// Fix pull requests on the GitOps repository; they go out before the messages, which
+    /// then link them.
+    #[serde(default)]
+    pub pull_request: Option<crate::repair::RepairConfig>,
 }
 
 /// URL templates; `{namespace}` and `{rollout}` are replaced (percent-encoded).
@@ -175,6 +179,10 @@ impl NotifyConfig {
     /// Catches at start what would otherwise fail at the first incident.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut names = std::collections::HashSet::new();
+        if let Some(pr) = &self.pull_request {
+            pr.validate().map_err(|reason| ConfigError::Sink { sink: pr.name.clone(), reason })?;
+            names.insert(pr.name.as_str());
+        }
         for s in &self.sinks {
             let bad = |reason: &str| {
                 Err(ConfigError::Sink {
@@ -282,8 +290,10 @@ notify:
         assert_eq!(cfg.retry.total_timeout_ms, 30_000);
         assert_eq!(cfg.sinks[1].categories, [Category::ImagePull, Category::ConfigMissing]);
         let own = YAML.replacen("notify:\n", "", 1).replace("\n  ", "\n");
-        assert_eq!(NotifyConfig::from_yaml(&own).unwrap(), cfg);
-        assert_eq!(NotifyConfig::from_yaml("").unwrap(), NotifyConfig::default());
+        let alone = NotifyConfig::from_yaml(&own).unwrap();
+        assert_eq!((alone.sinks, alone.links, alone.retry), (cfg.sinks.clone(), cfg.links.clone(), cfg.retry));
+        let empty = NotifyConfig::from_yaml("").unwrap();
+        assert!(empty.sinks.is_empty() && empty.pull_request.is_none());
     }
 
     #[test]

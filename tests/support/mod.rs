@@ -5,5 +5,6 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_apiserver;
+pub mod scenario;
 
 pub use fake_apiserver::{FakeApiServer, Fault, RecordedRequest, ResourceDef};

@@ -1,0 +1,131 @@
+//! The GitHub side of a fix: a branch of its own, one commit, one draft pull request; a
+//! comment when the incident's pull request exists; an issue when nothing can be fixed.
+
+use super::{Outcome, Proposal, PullRequestSink, git_failure};
+use crate::agent::sink::{Delivery, SinkError};
+use crate::gitops::github::{GitError, NewPull, PullRef, RepoId};
+use crate::repair::body;
+use crate::repair::source::GitSource;
+
+impl PullRequestSink {
+    /// Never touches the base branch: everything lands on the incident's own branch. A
+    /// branch left by an earlier try is continued only if it holds exactly the state this
+    /// fix starts from or ends in; anything else is someone's work and is left alone.
+    pub(super) async fn propose(
+        &self,
+        delivery: &Delivery,
+        p: Proposal<'_>,
+    ) -> Result<Outcome, GitError> {
+        let d = &delivery.diagnosis;
+        let title = body::title(d, p.fix);
+        let mut commit_needed = true;
+        match self.host.create_branch(p.repo, p.branch, p.base_sha).await {
+            Ok(()) => {}
+            Err(GitError::AlreadyExists(_)) => {
+                let current = match self.host.file(p.repo, p.branch, &p.fix.path).await {
+                    Ok(f) => f,
+                    Err(GitError::NotFound(_)) => {
+                        return Ok(Outcome::Skipped(format!(
+                            "branch {} exists without {}; not touching it",
+                            p.branch, p.fix.path
+                        )));
+                    }
+                    Err(e) => return Err(e),
+                };
+                if current.text == p.fix.after {
+                    commit_needed = false;
+                } else if current.text != p.fix.before {
+                    return Ok(Outcome::Skipped(format!(
+                        "branch {} exists with other changes to {}; not touching it",
+                        p.branch, p.fix.path
+                    )));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        if commit_needed {
+            let blob = match self.host.file(p.repo, p.branch, &p.fix.path).await {
+                Ok(f) => f.sha,
+                Err(_) => p.blob.to_owned(),
+            };
+            let message = format!(
+                "{title}\n\nIncident: {}\nRollout: {}\nField: {}\n",
+                delivery.record, d.rollout, p.fix.field
+            );
+            self.host
+                .update_file(p.repo, p.branch, &p.fix.path, &p.fix.after, &blob, &message)
+                .await?;
+        }
+        let dashboard = self
+            .cfg
+            .rollouts_dashboard
+            .as_deref()
+            .map(|t| crate::notify::expand_template(t, d));
+        let pull = NewPull {
+            title,
+            head: p.branch.to_owned(),
+            base: p.base.to_owned(),
+            body: body::pull_body(
+                d,
+                p.fix,
+                &delivery.record,
+                &p.source.origin,
+                dashboard.as_deref(),
+            ),
+            draft: self.cfg.draft,
+            labels: self.cfg.labels.clone(),
+        };
+        let pr = self.host.create_pull(p.repo, &pull).await?;
+        tracing::info!(record = %delivery.record, pr = %pr.url, path = %p.fix.path, "fix pull request opened");
+        Ok(Outcome::Opened(pr))
+    }
+
+    pub(super) async fn comment(
+        &self,
+        repo: &RepoId,
+        pr: PullRef,
+        delivery: &Delivery,
+    ) -> Result<Outcome, SinkError> {
+        let d = &delivery.diagnosis;
+        let text = format!(
+            "rollout-doctor diagnosed incident `{}` again: **{}** (confidence {:.2}).\n\n{}",
+            delivery.record,
+            d.category,
+            d.confidence,
+            crate::diagnosis::render::markdown(d)
+        );
+        match self.host.comment(repo, pr.number, &text).await {
+            Ok(()) => Ok(Outcome::Commented(pr)),
+            Err(e) => {
+                git_failure(&format!("{}/{}", repo.owner, repo.name), e).map(Outcome::Skipped)
+            }
+        }
+    }
+
+    pub(super) async fn unfixable(
+        &self,
+        delivery: &Delivery,
+        sources: &[GitSource],
+        why: String,
+    ) -> Result<Outcome, SinkError> {
+        if !self.cfg.issues_for_unfixable || self.cfg.dry_run {
+            return Ok(Outcome::Skipped(why));
+        }
+        let Some(repo) = sources.iter().find_map(|s| RepoId::parse(&s.repo_url)) else {
+            return Ok(Outcome::Skipped(why));
+        };
+        let d = &delivery.diagnosis;
+        let title = format!("rollout-doctor: {} in {}", d.category, d.rollout);
+        let text = body::issue_body(d, &delivery.record, &why);
+        match self
+            .host
+            .create_issue(&repo, &title, &text, &self.cfg.labels)
+            .await
+        {
+            Ok(issue) => Ok(Outcome::Issue(issue)),
+            Err(e) => {
+                git_failure(&format!("{}/{}", repo.owner, repo.name), e).map(Outcome::Skipped)
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The fix pull request as a sink: find the Rollout's source of truth, derive the minimal
+//! edit from the diagnosis's structured remediation, and propose it on a branch of its own.
+
+use super::RepairConfig;
+use super::source::{ApplicationLookup, GitSource, SourceError, discover, locate};
+use crate::agent::sink::{Delivery, Link, Receipt, Sink, SinkError};
+use crate::diagnosis::{Action, Category};
+use crate::fix::{self, Fix, FixError, FixTarget, RepoFile};
+use crate::gitops::github::{GitError, GitHost, PullRef, RepoId};
+use crate::notify::{Route, routing};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Files fetched at once from the Git host.
+const FETCH_CONCURRENCY: usize = 8;
+
+pub struct PullRequestSink {
+    cfg: RepairConfig,
+    route: Route,
+    host: Arc<dyn GitHost>,
+    apps: Arc<dyn ApplicationLookup>,
+}
+
+/// What became of an incident; everything but `Failed` ends the sink's work on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Opened(PullRef),
+    /// A pull request for this incident was open already; it got the diagnosis as a comment.
+    Commented(PullRef),
+    DryRun(Fix),
+    Issue(PullRef),
+    Skipped(String),
+}
+
+/// Permanent conditions become a skip with its reason on the record; transient ones fail the
+/// delivery so that the agent tries again later.
+fn transient(e: &GitError) -> bool {
+    matches!(
+        e,
+        GitError::Unauthorized(_) | GitError::Forbidden(_) | GitError::Transport(_)
+    ) || matches!(e, GitError::Api { status, .. } if *status >= 500 || *status == 429)
+}
+
+/// The pairs a fix may be derived for. An action outside this list, whoever proposed it, gets
+/// no pull request: this is the ceiling of what the agent may change.
+pub fn fixable(category: Category, action: &Action) -> bool {
+    matches!(
+        (category, action),
+        (
+            Category::ImagePull | Category::CrashLoop | Category::MetricRegression,
+            Action::RevertImage { .. }
+        ) | (Category::ConfigMissing, Action::RestoreEnv { .. })
+            | (Category::OomKilled, Action::RaiseMemoryLimit { .. })
+            | (Category::ProbeFailure, Action::FixProbe { .. })
+    )
+}
+
+impl PullRequestSink {
+    pub fn new(
+        cfg: RepairConfig,
+        host: Arc<dyn GitHost>,
+        apps: Arc<dyn ApplicationLookup>,
+    ) -> PullRequestSink {
+        let route = cfg.route();
+        PullRequestSink {
+            cfg,
+            route,
+            host,
+            apps,
+        }
+    }
+
+    fn branch(&self, record: &str) -> String {
+        format!("{}{record}", self.cfg.branch_prefix)
+    }
+
+    pub async fn repair(&self, delivery: &Delivery) -> Result<Outcome, SinkError> {
+        let d = &delivery.diagnosis;
+        if let Some(why) = routing::rejects(&self.route, d, &delivery.rollout_labels) {
+            return Ok(Outcome::Skipped(format!("not routed: {why}")));
+        }
+        let Some(locator) = locate(
+            &delivery.rollout_labels,
+            &delivery.rollout_annotations,
+            &self.cfg.discovery(),
+        ) else {
+            return Ok(Outcome::Skipped(
+                "no GitOps source: no Argo CD tracking annotation or instance label, no rollout-doctor.io/git-repo annotation".into(),
+            ));
+        };
+        let sources = match discover(locator, self.apps.as_ref()).await {
+            Ok(s) => s,
+            Err(e @ SourceError::Lookup { .. }) => return Err(SinkError(e.to_string())),
+            Err(e) => return Ok(Outcome::Skipped(e.to_string())),
+        };
+        if !fixable(d.category, &d.remediation.action) {
+            let why = format!(
+                "{} ({}) has no mechanical fix",
+                d.category,
+                d.remediation.action.name()
+            );
+            return self.unfixable(delivery, &sources, why).await;
+        }
+        let mut misses = Vec::new();
+        for source in &sources {
+            match self.try_source(delivery, source).await? {
+                Err(miss) => misses.push(miss),
+                Ok(outcome) => return Ok(outcome),
+            }
+        }
+        Ok(Outcome::Skipped(misses.join("; ")))
+    }
+
+    /// `Ok(Err(why))`: nothing to do in this source, try the next.
+    async fn try_source(
+        &self,
+        delivery: &Delivery,
+        source: &GitSource,
+    ) -> Result<Result<Outcome, String>, SinkError> {
+        let git = |e: GitError| git_failure(&source.repo_url, e);
+        let Some(repo) = RepoId::parse(&source.repo_url) else {
+            return Ok(Err(format!(
+                "{} is not a GitHub repository URL",
+                source.repo_url
+            )));
+        };
+        let branch = self.branch(&delivery.record);
+        match self.host.find_open_pull(&repo, &branch).await {
+            Ok(Some(open)) => return self.comment(&repo, open, delivery).await.map(Ok),
+            Ok(None) => {}
+            Err(e) => return git(e).map(Err),
+        }
+        let base = match &source.revision {
+            Some(r) => r.clone(),
+            None => match self.host.default_branch(&repo).await {
+                Ok(b) => b,
+                Err(e) => return git(e).map(Err),
+            },
+        };
+        let base_sha = match self.host.resolve(&repo, &base).await {
+            Ok(s) => s,
+            Err(e) => return git(e).map(Err),
+        };
+        let (files, shas) = match self.fetch(&repo, &base_sha, source).await {
+            Ok(f) => f,
+            Err(e) => return git(e).map(Err),
+        };
+        let d = &delivery.diagnosis;
+        let target = FixTarget {
+            rollout: d.rollout.name.clone(),
+            namespace: Some(d.rollout.namespace.clone()),
+        };
+        let fix = match fix::plan(&d.remediation.action, &target, &files, &self.cfg.limits()) {
+            Ok(f) => f,
+            Err(e @ FixError::NotFound { .. }) => {
+                return Ok(Err(format!("{}: {e}", source.repo_url)));
+            }
+            Err(e) => return Ok(Ok(Outcome::Skipped(format!("no fix proposed: {e}")))),
+        };
+        if self.cfg.dry_run {
+            tracing::info!(record = %delivery.record, repo = %source.repo_url, path = %fix.path, diff = %fix.diff, "dry run: fix not proposed");
+            return Ok(Ok(Outcome::DryRun(fix)));
+        }
+        let blob = shas.get(&fix.path).cloned().unwrap_or_default();
+        let ctx = Proposal {
+            repo: &repo,
+            base: &base,
+            base_sha: &base_sha,
+            branch: &branch,
+            source,
+            fix: &fix,
+            blob: &blob,
+        };
+        match self.propose(delivery, ctx).await {
+            Ok(outcome) => Ok(Ok(outcome)),
+            Err(e) => git(e).map(|skip| Ok(Outcome::Skipped(skip))),
+        }
+    }
+
+    async fn fetch(
+        &self,
+        repo: &RepoId,
+        sha: &str,
+        source: &GitSource,
+    ) -> Result<(Vec<RepoFile>, BTreeMap<String, String>), GitError> {
+        let mut paths: Vec<String> = Vec::new();
+        if !source.path.is_empty() || source.extra_files.is_empty() {
+            let entries = self.host.list_files(repo, sha, &source.path).await?;
+            let mut wanted: Vec<_> = entries
+                .into_iter()
+                .filter(|e| fix::is_candidate(&e.path) && e.size <= self.cfg.max_file_bytes)
+                .map(|e| e.path)
+                .collect();
+            if wanted.len() > self.cfg.max_files {
+                tracing::warn!(repo = %source.repo_url, path = %source.path, found = wanted.len(), max = self.cfg.max_files, "too many manifest files; searching the first ones only");
+                wanted.truncate(self.cfg.max_files);
+            }
+            paths.extend(wanted);
+        }
+        for f in &source.extra_files {
+            if !paths.contains(f) {
+                paths.push(f.clone());
+            }
+        }
+        // Boxed futures rather than an async closure: the sink's future must stay `Send`.
+        let requests: Vec<_> = paths.iter().map(|p| self.host.file(repo, sha, p)).collect();
+        let answers: Vec<_> = futures::stream::iter(requests)
+            .buffered(FETCH_CONCURRENCY)
+            .collect()
+            .await;
+        let mut fetched = Vec::new();
+        for answer in answers {
+            match answer {
+                Ok(f) => fetched.push(f),
+                // A named value file that does not exist, or one that is not text, is simply
+                // not where the fix goes.
+                Err(GitError::NotFound(_) | GitError::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut shas = BTreeMap::new();
+        let files = fetched
+            .into_iter()
+            .map(|f| {
+                shas.insert(f.path.clone(), f.sha);
+                RepoFile {
+                    path: f.path,
+                    text: f.text,
+                }
+            })
+            .collect();
+        Ok((files, shas))
+    }
+}
+
+struct Proposal<'a> {
+    repo: &'a RepoId,
+    base: &'a str,
+    base_sha: &'a str,
+    branch: &'a str,
+    source: &'a GitSource,
+    fix: &'a Fix,
+    blob: &'a str,
+}
+
+/// Transient failures fail the delivery; permanent ones become the reason for a skip.
+fn git_failure(repo: &str, e: GitError) -> Result<String, SinkError> {
+    if transient(&e) {
+        Err(SinkError(format!("{repo}: {e}")))
+    } else {
+        Ok(format!("{repo}: {e}"))
+    }
+}
+
+#[path = "propose.rs"]
+mod propose;
+
+impl Sink for PullRequestSink {
+    fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Receipt, SinkError>> {
+        Box::pin(async move {
+            let outcome = self.repair(delivery).await?;
+            let receipt = match outcome {
+                Outcome::Opened(pr) | Outcome::Commented(pr) => Receipt {
+                    link: Some(Link {
+                        label: "Fix pull request".into(),
+                        url: pr.url,
+                    }),
+                    reference: Some(pr.number.to_string()),
+                    note: None,
+                },
+                Outcome::Issue(issue) => Receipt {
+                    link: Some(Link {
+                        label: "Issue".into(),
+                        url: issue.url,
+                    }),
+                    reference: Some(issue.number.to_string()),
+                    note: Some("no mechanical fix; issue opened".into()),
+                },
+                Outcome::DryRun(fix) => Receipt {
+                    note: Some(format!(
+                        "dry run: would change {} ({})",
+                        fix.path, fix.field
+                    )),
+                    ..Receipt::default()
+                },
+                Outcome::Skipped(why) => {
+                    tracing::info!(record = %delivery.record, reason = %why, "no fix pull request");
+                    Receipt {
+                        note: Some(why),
+                        ..Receipt::default()
+                    }
+                }
+            };
+            Ok(receipt)
+        })
+    }
+}

@@ -1,0 +1,338 @@
+//! Where a Rollout is defined: explicit annotations on the Rollout, or the Argo CD
+//! Application that manages it (tracking annotation or instance label). Pure apart from
+//! [`ApplicationLookup`], which reads one Application.
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const REPO_ANNOTATION: &str = "rollout-doctor.io/git-repo";
+pub const PATH_ANNOTATION: &str = "rollout-doctor.io/git-path";
+pub const REVISION_ANNOTATION: &str = "rollout-doctor.io/git-revision";
+pub const TRACKING_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
+
+/// One place in a Git repository that holds manifests for the Rollout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSource {
+    pub repo_url: String,
+    /// Directory to search, relative to the repository root; "" is the root.
+    pub path: String,
+    /// Branch to propose against; `None` is the repository's default branch.
+    pub revision: Option<String>,
+    /// Files named outside `path` that also shape the Rollout (Helm value files).
+    pub extra_files: Vec<String>,
+    /// Helm value files in precedence order, lowest first: the chart's `values.yaml`, then
+    /// the Application's `valueFiles` that live in this repository.
+    pub helm_values: Vec<String>,
+    /// How it was found, for the PR body and logs.
+    pub origin: String,
+}
+
+/// The first step of the lookup, decided from the Rollout's metadata alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    Explicit(GitSource),
+    Application {
+        namespace: String,
+        name: String,
+        via: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscoveryConfig {
+    /// Where Applications live unless the tracking id names a namespace.
+    pub argocd_namespace: String,
+    /// The label Argo CD's label tracking sets; empty disables it.
+    pub instance_label: String,
+}
+
+impl Default for DiscoveryConfig {
+    fn default() -> Self {
+        DiscoveryConfig {
+            argocd_namespace: "argocd".into(),
+            instance_label: "app.kubernetes.io/instance".into(),
+        }
+    }
+}
+
+/// Annotations win over Argo CD: they are the owner's explicit word.
+pub fn locate(
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+    cfg: &DiscoveryConfig,
+) -> Option<Locator> {
+    if let Some(repo) = annotations
+        .get(REPO_ANNOTATION)
+        .filter(|r| !r.trim().is_empty())
+    {
+        return Some(Locator::Explicit(GitSource {
+            repo_url: repo.trim().to_owned(),
+            path: clean_path(annotations.get(PATH_ANNOTATION).map_or("", String::as_str)),
+            revision: annotations
+                .get(REVISION_ANNOTATION)
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty()),
+            extra_files: Vec::new(),
+            helm_values: Vec::new(),
+            origin: format!("annotation {REPO_ANNOTATION}"),
+        }));
+    }
+    if let Some(id) = annotations.get(TRACKING_ANNOTATION)
+        && let Some((namespace, name)) = application_of_tracking_id(id, &cfg.argocd_namespace)
+    {
+        return Some(Locator::Application {
+            namespace,
+            name,
+            via: format!("annotation {TRACKING_ANNOTATION}"),
+        });
+    }
+    let label = labels
+        .get(&cfg.instance_label)
+        .filter(|_| !cfg.instance_label.is_empty())?;
+    let (namespace, name) = split_app_name(label, &cfg.argocd_namespace);
+    Some(Locator::Application {
+        namespace,
+        name,
+        via: format!("label {}", cfg.instance_label),
+    })
+}
+
+/// `<app>:<group>/<kind>:<namespace>/<name>`; `<app>` is `<ns>_<name>` for Applications
+/// outside the control plane's namespace.
+fn application_of_tracking_id(id: &str, default_ns: &str) -> Option<(String, String)> {
+    let (app, rest) = id.split_once(':')?;
+    if app.is_empty() || !rest.contains('/') {
+        return None;
+    }
+    Some(split_app_name(app, default_ns))
+}
+
+fn split_app_name(app: &str, default_ns: &str) -> (String, String) {
+    match app.split_once('_') {
+        Some((ns, name)) if !ns.is_empty() && !name.is_empty() => (ns.to_owned(), name.to_owned()),
+        _ => (default_ns.to_owned(), app.to_owned()),
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SourceError {
+    #[error("Application {0} not found")]
+    ApplicationNotFound(String),
+    #[error("cannot read Application {app}: {reason}")]
+    Lookup { app: String, reason: String },
+    #[error(
+        "Application {app} has no Git source with a path (Helm repository charts cannot be edited)"
+    )]
+    NoGitSource { app: String },
+}
+
+/// The Git sources of an Application (`spec.source` or `spec.sources`) that can hold the
+/// Rollout: those with a `path`, with their Helm value files in precedence order. A value
+/// file from a `ref` source (`$values/envs/prod.yaml`) joins the chart's source when both
+/// are the same repository and revision, so that the layers are planned together; from
+/// another repository it is a source of its own.
+pub fn sources_of_application(app: &Value, name: &str) -> Result<Vec<GitSource>, SourceError> {
+    let spec = &app["spec"];
+    let listed: Vec<&Value> = match spec["sources"].as_array() {
+        Some(list) if !list.is_empty() => list.iter().collect(),
+        _ => vec![&spec["source"]],
+    };
+    let refs: BTreeMap<&str, &Value> = listed
+        .iter()
+        .filter_map(|s| Some((s["ref"].as_str()?, *s)))
+        .collect();
+    let origin = format!("Argo CD Application {name}");
+    let mut out: Vec<GitSource> = Vec::new();
+    let mut foreign: Vec<(String, Option<String>, String)> = Vec::new();
+    for s in &listed {
+        let value_files: Vec<&str> = s["helm"]["valueFiles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let repo = s["repoURL"].as_str().unwrap_or_default();
+        let rev = revision(s["targetRevision"].as_str());
+        let path = s["path"].as_str().map(clean_path);
+        let mut layers: Vec<String> = Vec::new();
+        if let Some(p) = path
+            .as_deref()
+            .filter(|_| s["helm"].is_object() || !value_files.is_empty())
+        {
+            layers.push(clean_path(&format!("{p}/values.yaml")));
+        }
+        for vf in &value_files {
+            if vf.contains("://") {
+                continue;
+            }
+            let Some(rest) = vf.strip_prefix('$') else {
+                if let Some(p) = &path {
+                    layers.push(clean_path(&format!("{p}/{vf}")));
+                }
+                continue;
+            };
+            let Some((r, file)) = rest.split_once('/') else {
+                continue;
+            };
+            let Some(src) = refs.get(r) else { continue };
+            let Some(ref_repo) = src["repoURL"].as_str() else {
+                continue;
+            };
+            let ref_rev = revision(src["targetRevision"].as_str());
+            if path.is_some() && same_repo(ref_repo, repo) && ref_rev == rev {
+                layers.push(clean_path(file));
+            } else {
+                foreign.push((ref_repo.to_owned(), ref_rev, clean_path(file)));
+            }
+        }
+        let Some(path) = path.filter(|_| !repo.is_empty()) else {
+            continue;
+        };
+        let extra_files = layers
+            .iter()
+            .filter(|f| !f.starts_with(&format!("{path}/")))
+            .cloned()
+            .collect();
+        out.push(GitSource {
+            repo_url: repo.to_owned(),
+            path,
+            revision: rev,
+            extra_files,
+            helm_values: layers,
+            origin: origin.clone(),
+        });
+    }
+    for (repo, rev, file) in foreign {
+        push_file(&mut out, &repo, rev, &file, &origin);
+    }
+    if out.is_empty() {
+        return Err(SourceError::NoGitSource {
+            app: name.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// `https://github.com/a/b.git` and `git@github.com:a/b` name the same repository.
+fn same_repo(a: &str, b: &str) -> bool {
+    let norm = |u: &str| {
+        let u = u
+            .trim()
+            .trim_end_matches('/')
+            .trim_end_matches(".git")
+            .to_ascii_lowercase();
+        let u = u.split("://").last().unwrap_or_default().to_owned();
+        let u = u.rsplit_once('@').map_or(u.clone(), |(_, h)| h.to_owned());
+        u.replacen(':', "/", 1)
+    };
+    norm(a) == norm(b)
+}
+
+fn push_file(
+    out: &mut Vec<GitSource>,
+    repo: &str,
+    revision: Option<String>,
+    file: &str,
+    origin: &str,
+) {
+    match out
+        .iter_mut()
+        .find(|g| g.repo_url == repo && g.revision == revision && g.path.is_empty())
+    {
+        Some(g) if !g.extra_files.iter().any(|f| f == file) => {
+            g.extra_files.push(file.to_owned());
+            g.helm_values.push(file.to_owned());
+        }
+        Some(_) => {}
+        None => out.push(GitSource {
+            repo_url: repo.to_owned(),
+            // Only the named files: the rest of a values repository is other teams' business.
+            path: String::new(),
+            revision,
+            extra_files: vec![file.to_owned()],
+            helm_values: vec![file.to_owned()],
+            origin: origin.to_owned(),
+        }),
+    }
+}
+
+/// `HEAD` and empty mean the default branch.
+fn revision(rev: Option<&str>) -> Option<String> {
+    rev.map(str::trim)
+        .filter(|r| !r.is_empty() && *r != "HEAD")
+        .map(str::to_owned)
+}
+
+/// Repository-relative, no leading `./` or `/`, no trailing `/`, `.` → "".
+pub fn clean_path(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    parts.join("/")
+}
+
+/// Reads one Argo CD Application; `Ok(None)` when it does not exist.
+pub trait ApplicationLookup: Send + Sync {
+    fn application<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Value>, String>>;
+}
+
+impl ApplicationLookup for kube::Client {
+    fn application<'a>(
+        &'a self,
+        namespace: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Value>, String>> {
+        Box::pin(async move {
+            let gvk = kube::api::GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Application");
+            let ar = kube::api::ApiResource::from_gvk_with_plural(&gvk, "applications");
+            let api: kube::Api<kube::api::DynamicObject> =
+                kube::Api::namespaced_with(self.clone(), namespace, &ar);
+            match api.get_opt(name).await {
+                Ok(found) => found
+                    .map(|o| serde_json::to_value(o).map_err(|e| e.to_string()))
+                    .transpose(),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+}
+
+/// The sources for a Rollout: explicit, or through its Application.
+pub async fn discover(
+    locator: Locator,
+    lookup: &dyn ApplicationLookup,
+) -> Result<Vec<GitSource>, SourceError> {
+    match locator {
+        Locator::Explicit(s) => Ok(vec![s]),
+        Locator::Application {
+            namespace,
+            name,
+            via,
+        } => {
+            let app_ref = format!("{namespace}/{name}");
+            let app = lookup
+                .application(&namespace, &name)
+                .await
+                .map_err(|reason| SourceError::Lookup {
+                    app: app_ref.clone(),
+                    reason,
+                })?
+                .ok_or_else(|| SourceError::ApplicationNotFound(app_ref.clone()))?;
+            let mut sources = sources_of_application(&app, &app_ref)?;
+            for s in &mut sources {
+                s.origin = format!("{} (found by {via})", s.origin);
+            }
+            Ok(sources)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "source_tests.rs"]
+mod tests;

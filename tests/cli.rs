@@ -133,3 +133,40 @@ fn the_embedded_demo_runs_with_nothing_else() {
     assert_eq!(d["category"], "config_missing");
     assert_eq!(d["remediation"]["action"], "restore_env");
 }
+
+/// `fix` prints the patch and changes the checkout only with `--write`.
+#[test]
+fn fix_prints_the_patch_and_writes_only_when_asked() {
+    let repo = tempfile::tempdir().unwrap();
+    let src = Path::new("fixtures/gitops/plain/apps/accounts-api/rollout.yaml");
+    let original = std::fs::read_to_string(src).unwrap();
+    std::fs::create_dir_all(repo.path().join("apps/accounts-api")).unwrap();
+    std::fs::write(repo.path().join("apps/accounts-api/rollout.yaml"), &original).unwrap();
+    let repo_arg = repo.path().to_str().unwrap();
+    let args = ["fix", "fixtures/scenarios/canary-readiness-path-changed", "--repo", repo_arg];
+
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(diff.starts_with("--- a/apps/accounts-api/rollout.yaml\n+++ b/apps/accounts-api/rollout.yaml\n"), "{diff}");
+    assert!(diff.contains("-              path: /health/ready\n+              path: /healthz\n"), "{diff}");
+    let on_disk = || std::fs::read_to_string(repo.path().join("apps/accounts-api/rollout.yaml")).unwrap();
+    assert_eq!(on_disk(), original, "no --write, no change");
+
+    let o = run(&[&args[..], &["--write"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(on_disk(), original.replace("path: /health/ready", "path: /healthz"));
+}
+
+#[test]
+fn fix_exits_3_when_there_is_nothing_to_fix() {
+    // A dependency outage has no mechanical fix.
+    let o = run(&["fix", "fixtures/scenarios/canary-db-dns-secret-in-log", "--repo", "fixtures/gitops/plain"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no mechanical fix"), "{}", stderr(&o));
+    // A fixable cause whose Rollout the checkout does not define.
+    let o = run(&["fix", "fixtures/scenarios/canary-image-tag-typo", "--repo", "fixtures/gitops/plain", "--path", "apps/notifier"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing to fix found"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}

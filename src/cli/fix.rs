@@ -28,6 +28,11 @@ pub struct FixArgs {
     pub memory_cap: String,
     #[arg(long, default_value_t = FixLimits::default().max_diff_lines)]
     pub max_diff_lines: usize,
+    /// A Helm value file of the release, relative to the checkout; repeat it in precedence
+    /// order, lowest first (the chart's values.yaml, then the Application's valueFiles).
+    /// Only files under --path are read.
+    #[arg(long = "helm-values", value_name = "PATH")]
+    pub helm_values: Vec<String>,
 }
 
 /// Files larger than this are not manifests anyone edits by hand.
@@ -61,6 +66,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     let target = FixTarget {
         rollout: d.rollout.name.clone(),
         namespace: Some(d.rollout.namespace.clone()),
+        helm_values: args.helm_values.clone(),
     };
     match fix::plan(&d.remediation.action, &target, &files, &limits) {
         Ok(f) => {

@@ -115,6 +115,10 @@ pub enum Action {
         name: String,
         /// The stable definition to restore (a reference for Secret-sourced values).
         stable: Option<Value>,
+        /// The canary's definition when it changed rather than dropped the entry, so a fix
+        /// can confirm the repository still holds the faulty one before replacing it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        canary: Option<Value>,
     },
     RaiseMemoryLimit {
         container: String,

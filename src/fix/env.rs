@@ -1,7 +1,9 @@
-//! Restoring a lost env var or envFrom reference, in plain manifests only: charts and
-//! overlays each lay env out their own way, so guessing there would be a surprising edit.
+//! Restoring a lost or changed env var or envFrom reference, in plain manifests only:
+//! charts and overlays each lay env out their own way, so guessing there would be a
+//! surprising edit.
 
 use super::edit;
+use super::env_replace;
 use super::manifest::{ContainerAt, containers};
 use super::render;
 use super::verify::Expect;
@@ -76,16 +78,39 @@ fn classify(name: &str, stable: &Json) -> Result<Restore, FixError> {
     }
 }
 
+/// What the diagnosis says the entry should be, and what the canary made of it.
+pub(crate) struct Values<'a> {
+    pub stable: &'a Json,
+    /// Set when the canary changed the entry rather than dropping it.
+    pub canary: Option<&'a Json>,
+}
+
+impl Restore {
+    fn entry(&self) -> &Json {
+        match self {
+            Restore::Env { entry } | Restore::EnvFrom { entry, .. } => entry,
+        }
+    }
+}
+
 pub(crate) fn restore(
     sources: &[Source],
     target: &FixTarget,
     container: &str,
     name: &str,
-    stable: &Json,
+    values: Values,
     found: &mut Found,
 ) -> Result<(), FixError> {
-    check_json(stable)?;
-    let restore = classify(name, stable)?;
+    check_json(values.stable)?;
+    let restore = classify(name, values.stable)?;
+    // The canary's entry, built as the stable one is, to recognise it in the repository.
+    // A redacted one cannot be compared, so it confirms nothing.
+    let canary: Option<Result<Json, String>> = values.canary.map(|c| {
+        check_json(c)
+            .and_then(|()| classify(name, c))
+            .map(|r| r.entry().clone())
+            .map_err(|e| e.to_string())
+    });
     let (list, entry) = match &restore {
         Restore::Env { entry } => ("env", entry),
         Restore::EnvFrom { entry, .. } => ("envFrom", entry),
@@ -114,38 +139,60 @@ pub(crate) fn restore(
         let src = &sources[c.file];
         let items = c.value.get(list).and_then(Value::as_sequence);
         let field = c.field(list);
-        if let Some(have) = items.into_iter().flatten().find(|i| present(i)) {
-            // The Action carries no canary value, so a differing entry cannot be told
-            // apart from a later, deliberate change: it is reported, never overwritten.
-            let same = serde_json::to_value(have).is_ok_and(|h| h == *entry);
-            let why = if same {
-                "as the stable template does (already fixed?)"
-            } else {
-                "differently; without the canary's value it cannot be confirmed as the faulty one (the repo moved on?)"
-            };
-            let what = format!("{} already has {name} in {field} {why}", src.path);
-            found.sites.push(Site {
-                file: c.file,
-                field,
-                edit: Err(FixError::NotFound { what }),
-            });
-            continue;
-        }
-        let edit = plan(src, &c, list, entry).and_then(|splices| {
-            let mut after: Vec<Value> = items.cloned().unwrap_or_default();
-            after.push(
-                serde_yaml_ng::to_value(entry).map_err(|e| FixError::Unsafe {
-                    reason: e.to_string(),
-                })?,
-            );
-            Ok(Edit {
-                doc: c.doc,
-                at: c.path_to(&[list]),
-                splices,
-                expect: Expect::Value(Value::Sequence(after)),
-                summary: format!("Restore {name} in {} {list}", c.name),
+        let summary = format!("Restore {name} in {} {list}", c.name);
+        let not_found = |why: &str| {
+            Err(FixError::NotFound {
+                what: format!("{} already has {name} in {field} {why}", src.path),
             })
-        });
+        };
+        let existing = items
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .find(|(_, i)| present(i));
+        let edit = match (existing, &canary) {
+            (Some((index, have)), canary) => {
+                let have = serde_json::to_value(have).unwrap_or_default();
+                // Only the canary's own definition is replaced: anything else may be a later,
+                // deliberate change, which a fix must not overwrite.
+                match canary {
+                    _ if have == *entry => {
+                        not_found("as the stable template does (already fixed?)")
+                    }
+                    Some(Ok(faulty)) if have == *faulty => {
+                        env_replace::plan(src, &c, list, index, &have, entry, summary)
+                    }
+                    Some(Ok(_)) => not_found(
+                        "differently from both the canary and the stable template (the repo moved on?)",
+                    ),
+                    Some(Err(_)) => not_found(
+                        "differently, and the canary's value cannot be compared (redacted?) to confirm it as the faulty one",
+                    ),
+                    None => not_found(
+                        "differently; without the canary's value it cannot be confirmed as the faulty one (the repo moved on?)",
+                    ),
+                }
+            }
+            // The canary has the entry, so it comes from somewhere this file does not show
+            // (a patch, a component): one added here would not be the one that applies.
+            (None, Some(_)) => Err(FixError::NotFound {
+                what: format!(
+                    "{} has no {name} in {field}, though the canary defines one: it is set elsewhere",
+                    src.path
+                ),
+            }),
+            (None, None) => plan(src, &c, list, entry).and_then(|splices| {
+                let mut after: Vec<Value> = items.cloned().unwrap_or_default();
+                after.push(super::values::yaml(entry)?);
+                Ok(Edit {
+                    doc: c.doc,
+                    at: c.path_to(&[list]),
+                    splices,
+                    expect: Expect::Value(Value::Sequence(after)),
+                    summary,
+                })
+            }),
+        };
         found.sites.push(Site {
             file: c.file,
             field,

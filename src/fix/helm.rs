@@ -1,36 +1,59 @@
 //! Helm values files. Charts name things freely, so only the near-universal shapes are
 //! recognised: an image block (`repository` + `tag`, optionally `registry`), a whole image
-//! string, and `resources.limits.memory` anywhere.
+//! string, and `resources.limits.memory` anywhere. Each is read from a release's merged
+//! values (see [`layers`]) and edited in the file that decides it.
 
+use super::layers::{self, Layer, Stack};
 use super::verify::{Expect, show};
 use super::yaml_text::Seg;
 use super::{
-    Edit, Found, Site, Source, SourceKind, key, quantity, replace_at, scalar_string, split_image,
+    Edit, FixError, FixTarget, Found, Site, Source, key, quantity, replace_at, scalar_string,
+    split_image,
 };
 use serde_yaml_ng::Value;
 
-pub(crate) fn revert_image(sources: &[Source], canary: &str, stable: &str, found: &mut Found) {
+pub(crate) fn revert_image(
+    sources: &[Source],
+    target: &FixTarget,
+    canary: &str,
+    stable: &str,
+    found: &mut Found,
+) {
     let (c_repo, c_tag, c_digest) = split_image(canary);
     let (s_repo, s_tag, s_digest) = split_image(stable);
+    let summary = format!("Revert image to {stable}");
     for_each_value(
         sources,
-        |file, src, doc, path, v| {
-            let site = |at: Vec<Seg>, value: &str, field: String| Site {
-                file,
-                field,
-                edit: replace_at(src, doc, &at, value).map(|splices| Edit {
-                    doc,
-                    at,
-                    splices,
-                    expect: Expect::Value(Value::String(value.to_owned())),
-                    summary: format!("Revert image to {stable}"),
-                }),
-            };
+        target,
+        |stack, path, v| {
             if v.as_str() == Some(canary) {
-                return Some(Ok(site(path.to_vec(), stable, show(path))));
+                let layer = stack.owner(sources, path)?;
+                return Some(Ok(site(sources, layer, path.to_vec(), stable, &summary)));
             }
             let m = v.as_mapping()?;
-            let repo = m.get("repository").and_then(Value::as_str)?;
+            let mut at = path.to_vec();
+            at.push(key("tag"));
+            // The file whose tag wins is the one to edit, and the tag as written there, so
+            // `2.40` is not compared as the float 2.4.
+            let layer = stack.owner(sources, &at)?;
+            let src = sources.get(layer.file)?;
+            let root = src.text.root(src.docs.get(layer.doc)?.lines.clone());
+            let written = root
+                .and_then(|r| src.text.find_entry(r, &at))
+                .and_then(|e| src.text.scalar_text(e.line, src.text.scalar(&e)?));
+            let tag = written.or_else(|| m.get("tag").and_then(scalar_string))?;
+            let Some(repo) = m.get("repository").and_then(Value::as_str) else {
+                // A tag alone does not say which image it belongs to: no guessing.
+                return (Some(tag.as_str()) == c_tag).then(|| {
+                    Err(format!(
+                        "{} sets {} = {tag}, but no values file ({}) sets {}",
+                        src.path,
+                        show(&at),
+                        stack.files(sources),
+                        show(&[path, &[key("repository")]].concat()),
+                    ))
+                });
+            };
             let registry = m
                 .get("registry")
                 .and_then(Value::as_str)
@@ -44,14 +67,6 @@ pub(crate) fn revert_image(sources: &[Source], canary: &str, stable: &str, found
             if !same_repo || c_digest.is_some() {
                 return None;
             }
-            let mut at = path.to_vec();
-            at.push(key("tag"));
-            // The tag as written, so `2.40` is not compared as the float 2.4.
-            let root = src.text.root(src.docs.get(doc)?.lines.clone());
-            let written = root
-                .and_then(|r| src.text.find_entry(r, &at))
-                .and_then(|e| src.text.scalar_text(e.line, src.text.scalar(&e)?));
-            let tag = written.or_else(|| m.get("tag").and_then(scalar_string))?;
             let digest = m
                 .get("digest")
                 .and_then(Value::as_str)
@@ -66,13 +81,14 @@ pub(crate) fn revert_image(sources: &[Source], canary: &str, stable: &str, found
                     show(&at)
                 )));
             }
-            let field = show(&at);
             match (s_tag, s_digest) {
-                (Some(t), None) if s_repo == c_repo => Some(Ok(site(at, t, field))),
+                (Some(t), None) if s_repo == c_repo => {
+                    Some(Ok(site(sources, layer, at, t, &summary)))
+                }
                 _ => Some(Ok(Site {
-                    file,
-                    field,
-                    edit: Err(super::FixError::Unsafe {
+                    file: layer.file,
+                    field: show(&at),
+                    edit: Err(FixError::Unsafe {
                         reason: format!(
                             "stable image {stable} is not the same repository with a plain tag; only the tag is edited in Helm values"
                         ),
@@ -84,38 +100,59 @@ pub(crate) fn revert_image(sources: &[Source], canary: &str, stable: &str, found
     );
 }
 
-pub(crate) fn raise_memory(sources: &[Source], current: &str, new: &str, found: &mut Found) {
+/// Replacing the scalar at `at` in the layer that decides it.
+fn site(sources: &[Source], layer: Layer, at: Vec<Seg>, value: &str, summary: &str) -> Site {
+    let field = show(&at);
+    let edit = match sources.get(layer.file) {
+        Some(src) => replace_at(src, layer.doc, &at, value).map(|splices| Edit {
+            doc: layer.doc,
+            at,
+            splices,
+            expect: Expect::Value(Value::String(value.to_owned())),
+            summary: summary.to_owned(),
+        }),
+        None => Err(FixError::Unsafe {
+            reason: "no such file".into(),
+        }),
+    };
+    Site {
+        file: layer.file,
+        field,
+        edit,
+    }
+}
+
+pub(crate) fn raise_memory(
+    sources: &[Source],
+    target: &FixTarget,
+    current: &str,
+    new: &str,
+    found: &mut Found,
+) {
     let want = quantity::bytes(current);
+    let summary = format!("Raise memory limit from {current} to {new}");
     for_each_value(
         sources,
-        |file, src, doc, path, v| {
+        target,
+        |stack, path, v| {
             let n = path.len();
             let tail = [key("resources"), key("limits"), key("memory")];
             if n < 3 || path[n - 3..] != tail || quantity::bytes(&scalar_string(v)?) != want {
                 return None;
             }
-            let at = path.to_vec();
-            Some(Ok(Site {
-                file,
-                field: show(&at),
-                edit: replace_at(src, doc, &at, new).map(|splices| Edit {
-                    doc,
-                    at,
-                    splices,
-                    expect: Expect::Value(Value::String(new.to_owned())),
-                    summary: format!("Raise memory limit from {current} to {new}"),
-                }),
-            }))
+            let layer = stack.owner(sources, path)?;
+            Some(Ok(site(sources, layer, path.to_vec(), new, &summary)))
         },
         found,
     );
 }
 
-/// Calls `f` on every value of every Helm values document, with its path, collecting the
-/// sites it finds and the near misses it notes.
+/// Calls `f` on every value of every release's merged Helm values, with its path,
+/// collecting the sites it finds and the near misses it notes.
 fn for_each_value(
     sources: &[Source],
-    mut f: impl FnMut(usize, &Source, usize, &[Seg], &Value) -> Option<Result<Site, String>>,
+    target: &FixTarget,
+    mut f: impl FnMut(&Stack, &[Seg], &Value) -> Option<Result<Site, String>>,
     found: &mut Found,
 ) {
     fn walk(v: &Value, path: &mut Vec<Seg>, visit: &mut dyn FnMut(&[Seg], &Value)) {
@@ -140,21 +177,15 @@ fn for_each_value(
             _ => {}
         }
     }
-    for (file, src) in sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind == SourceKind::HelmValues)
-    {
-        for (doc, d) in src.docs.iter().enumerate() {
-            walk(
-                &d.value,
-                &mut Vec::new(),
-                &mut |path, v| match f(file, src, doc, path, v) {
-                    Some(Ok(site)) => found.sites.push(site),
-                    Some(Err(note)) => found.notes.push(note),
-                    None => {}
-                },
-            );
-        }
+    for stack in layers::stacks(sources, &target.helm_values, &mut found.notes) {
+        walk(
+            &stack.merged,
+            &mut Vec::new(),
+            &mut |path, v| match f(&stack, path, v) {
+                Some(Ok(site)) => found.sites.push(site),
+                Some(Err(note)) => found.notes.push(note),
+                None => {}
+            },
+        );
     }
 }

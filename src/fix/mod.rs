@@ -11,20 +11,27 @@
 mod diff;
 mod edit;
 mod env;
+mod env_replace;
 mod helm;
 mod kustomize;
+mod layers;
 mod manifest;
 mod probe;
 mod probe_norm;
 mod quantity;
 mod render;
+mod select;
 mod source;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_env;
 #[cfg(test)]
+mod tests_env_changed;
+#[cfg(test)]
 mod tests_fixtures;
+#[cfg(test)]
+mod tests_helm;
 #[cfg(test)]
 mod tests_image;
 #[cfg(test)]
@@ -53,6 +60,10 @@ pub struct FixTarget {
     /// The Rollout's `metadata.name`.
     pub rollout: String,
     pub namespace: Option<String>,
+    /// Repository paths of the release's Helm value files in precedence order, lowest
+    /// first (the chart's `values.yaml`, then the Application's `valueFiles`). They are
+    /// read as Helm values whatever their name, and layered as Helm layers them.
+    pub helm_values: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,7 +129,7 @@ pub fn plan(
     files: &[RepoFile],
     limits: &FixLimits,
 ) -> Result<Fix, FixError> {
-    let (sources, skipped) = source::load(files);
+    let (sources, skipped) = source::load(files, &target.helm_values);
     let mut found = Found::default();
     let what = match action {
         Action::RevertImage {
@@ -135,7 +146,7 @@ pub fn plan(
             }
             manifest::revert_image(&sources, target, container, canary, stable, &mut found);
             kustomize::revert_image(&sources, container, canary, stable, &mut found);
-            helm::revert_image(&sources, canary, stable, &mut found);
+            helm::revert_image(&sources, target, canary, stable, &mut found);
             format!(
                 "image {canary} of container {container} in Rollout {}",
                 target.rollout
@@ -145,8 +156,13 @@ pub fn plan(
             container,
             name,
             stable: Some(stable),
+            canary,
         } => {
-            env::restore(&sources, target, container, name, stable, &mut found)?;
+            let values = env::Values {
+                stable,
+                canary: canary.as_ref(),
+            };
+            env::restore(&sources, target, container, name, values, &mut found)?;
             format!(
                 "container {container} of Rollout {} to restore {name} into",
                 target.rollout
@@ -161,7 +177,7 @@ pub fn plan(
             check_text(suggested)?;
             let new = quantity::raised(current, suggested, limits)?;
             manifest::raise_memory(&sources, target, container, current, &new, &mut found);
-            helm::raise_memory(&sources, current, &new, &mut found);
+            helm::raise_memory(&sources, target, current, &new, &mut found);
             format!(
                 "memory limit {current} of container {container} in Rollout {}",
                 target.rollout
@@ -204,8 +220,8 @@ pub fn plan(
             });
         }
     };
-    let site = pick(&sources, found, skipped, &what)?;
-    finish(&sources[site.file], site, limits)
+    let site = select::pick(&sources, found, skipped, &what)?;
+    select::finish(&sources[site.file], site, limits)
 }
 
 /// Bytes of a memory quantity as a fix reads it (`4Gi`, `512Mi`, `1G`, plain bytes; no `m`
@@ -224,74 +240,4 @@ pub fn is_candidate(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".yaml") || lower.ends_with(".yml") || name == "Kustomization"
-}
-
-fn pick(
-    sources: &[Source],
-    mut found: Found,
-    skipped: usize,
-    what: &str,
-) -> Result<Site, FixError> {
-    match found.sites.len() {
-        0 => {
-            let mut what = format!("{what}, in {} candidate file(s)", sources.len());
-            if skipped > 0 {
-                what.push_str(&format!(
-                    "; {skipped} file(s) skipped as not YAML (e.g. Helm templates)"
-                ));
-            }
-            for note in found.notes.iter().take(5) {
-                what.push_str("; ");
-                what.push_str(note);
-            }
-            Err(FixError::NotFound { what })
-        }
-        1 => found
-            .sites
-            .pop()
-            .ok_or(FixError::NotFound { what: what.into() }),
-        n => {
-            let places: Vec<String> = found
-                .sites
-                .iter()
-                .map(|s| format!("{}: {}", sources[s.file].path, s.field))
-                .collect();
-            let mut candidates: Vec<String> = Vec::new();
-            for s in &found.sites {
-                let path = sources[s.file].path.to_owned();
-                if !candidates.contains(&path) {
-                    candidates.push(path);
-                }
-            }
-            Err(FixError::Ambiguous {
-                what: format!("{what} is set in {n} places ({})", places.join("; ")),
-                candidates,
-            })
-        }
-    }
-}
-
-fn finish(src: &Source, site: Site, limits: &FixLimits) -> Result<Fix, FixError> {
-    let edit = site.edit?;
-    let after = edit::apply(&src.text, &edit.splices)?;
-    let doc = src.docs.get(edit.doc).ok_or(FixError::Unsafe {
-        reason: "no such document".into(),
-    })?;
-    verify::check(src.raw, &after, &doc.value, &edit.at, &edit.expect)?;
-    let (diff, lines) = diff::unified(src.path, src.raw, &after);
-    if lines > limits.max_diff_lines {
-        return Err(FixError::TooLarge {
-            lines,
-            max: limits.max_diff_lines,
-        });
-    }
-    Ok(Fix {
-        path: src.path.to_owned(),
-        before: src.raw.to_owned(),
-        after,
-        diff,
-        field: site.field,
-        kind: src.kind,
-        summary: edit.summary,
-    })
 }

@@ -1,6 +1,7 @@
 //! Candidate files as parsed sources, and the sites a finder reports in them.
 
 use super::edit::Splice;
+use super::layers::normalize;
 use super::verify::Expect;
 use super::yaml_text::{Seg, Text};
 use super::{FixError, RepoFile, SourceKind, is_candidate};
@@ -36,9 +37,14 @@ pub(crate) struct Doc {
 }
 
 /// Parsed candidates and how many were skipped for not being YAML (Helm templates, mostly).
-pub(crate) fn load(files: &[RepoFile]) -> (Vec<Source<'_>>, usize) {
+/// Files in `helm_values` are Helm values whatever their name or extension.
+pub(crate) fn load<'a>(files: &'a [RepoFile], helm_values: &[String]) -> (Vec<Source<'a>>, usize) {
+    let listed = |path: &str| helm_values.iter().any(|v| normalize(v) == normalize(path));
     let (mut out, mut skipped) = (Vec::new(), 0);
-    for f in files.iter().filter(|f| is_candidate(&f.path)) {
+    for f in files
+        .iter()
+        .filter(|f| is_candidate(&f.path) || listed(&f.path))
+    {
         let text = Text::new(&f.text);
         let docs: Option<Vec<Doc>> = text
             .documents()
@@ -52,7 +58,11 @@ pub(crate) fn load(files: &[RepoFile]) -> (Vec<Source<'_>>, usize) {
             Some(docs) => out.push(Source {
                 path: &f.path,
                 raw: &f.text,
-                kind: kind_of(&f.path),
+                kind: if listed(&f.path) {
+                    SourceKind::HelmValues
+                } else {
+                    kind_of(&f.path)
+                },
                 text,
                 docs,
             }),

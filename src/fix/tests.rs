@@ -121,6 +121,7 @@ pub(super) fn target() -> FixTarget {
     FixTarget {
         rollout: "checkout".into(),
         namespace: Some("shop".into()),
+        helm_values: Vec::new(),
     }
 }
 
@@ -201,6 +202,7 @@ fn other_rollouts_and_namespaces_are_left_alone() {
     let other_ns = FixTarget {
         rollout: "checkout".into(),
         namespace: Some("staging".into()),
+        helm_values: Vec::new(),
     };
     let r = plan(
         &revert("app", CANARY, STABLE),
@@ -212,6 +214,7 @@ fn other_rollouts_and_namespaces_are_left_alone() {
     let no_ns = FixTarget {
         rollout: "checkout-worker".into(),
         namespace: None,
+        helm_values: Vec::new(),
     };
     let fix = plan(
         &revert("app", CANARY, STABLE),

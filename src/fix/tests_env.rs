@@ -10,6 +10,7 @@ fn env(name: &str, stable: Json) -> Action {
         container: "app".into(),
         name: name.into(),
         stable: Some(stable),
+        canary: None,
     }
 }
 

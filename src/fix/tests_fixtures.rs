@@ -27,6 +27,7 @@ fn fixture(dir: &str, rollout: &str, namespace: &str, action: &Action) -> Result
     let target = FixTarget {
         rollout: rollout.into(),
         namespace: Some(namespace.into()),
+        helm_values: Vec::new(),
     };
     let files = [RepoFile {
         path: format!("apps/{rollout}.yaml"),
@@ -68,6 +69,7 @@ fn scenario_fixtures() {
         container: "app".into(),
         name: "SENDGRID_API_KEY".into(),
         stable: Some(json!({"secretKeyRef": {"key": "api-key", "name": "notifier-sendgrid"}})),
+        canary: None,
     };
     let fix = fixture(
         "canary-python-missing-env-var",
@@ -87,17 +89,36 @@ fn scenario_fixtures() {
         ]
     );
 
-    // The canary re-pointed the reference rather than dropping it: reported, not guessed.
-    let changed = Action::RestoreEnv {
+    // The canary re-pointed the reference rather than dropping it: with the canary's value
+    // the Rollout is recognised as still holding it and the reference is put back; without
+    // it, the differing entry is reported, never guessed at.
+    let stable = json!({"configMapKeyRef": {"key": "rules.path", "name": "pricing-rules"}});
+    let canary = json!({"configMapKeyRef": {"key": "rules.path", "name": "pricing-rules-v2"}});
+    let changed = |canary: Option<serde_json::Value>| Action::RestoreEnv {
         container: "app".into(),
         name: "PRICING_RULES_PATH".into(),
-        stable: Some(json!({"configMapKeyRef": {"key": "rules.path", "name": "pricing-rules"}})),
+        stable: Some(stable.clone()),
+        canary,
     };
+    let fix = fixture(
+        "canary-configmap-not-found",
+        "pricing-engine",
+        "catalog",
+        &changed(Some(canary)),
+    )
+    .unwrap();
+    assert_eq!(
+        changed_lines(&fix),
+        [
+            "-              name: pricing-rules-v2",
+            "+              name: pricing-rules"
+        ]
+    );
     match fixture(
         "canary-configmap-not-found",
         "pricing-engine",
         "catalog",
-        &changed,
+        &changed(None),
     ) {
         Err(FixError::NotFound { what }) => {
             assert!(what.contains("already has PRICING_RULES_PATH"), "{what}")

@@ -85,6 +85,13 @@ pub(crate) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
     }
 }
 
+/// A JSON value (an env entry the diagnosis carries) as the YAML value it must parse to.
+pub(crate) fn yaml(value: &serde_json::Value) -> Result<Value, FixError> {
+    serde_yaml_ng::to_value(value).map_err(|e| FixError::Unsafe {
+        reason: e.to_string(),
+    })
+}
+
 pub(crate) fn key(k: &str) -> Seg {
     Seg::Key(k.to_owned())
 }

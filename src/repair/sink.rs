@@ -151,6 +151,7 @@ impl PullRequestSink {
         let target = FixTarget {
             rollout: d.rollout.name.clone(),
             namespace: Some(d.rollout.namespace.clone()),
+            helm_values: source.helm_values.clone(),
         };
         let fix = match fix::plan(&d.remediation.action, &target, &files, &self.cfg.limits()) {
             Ok(f) => f,

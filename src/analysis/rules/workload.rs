@@ -221,15 +221,16 @@ pub fn config_missing(ev: &Evidence) -> Option<Finding> {
                 .map(|(_, c)| c.name.clone())
         })
         .unwrap_or_default();
-    let (name, stable) = match lost {
+    let (name, stable, canary) = match lost {
         Some(c) => (
             c.field
                 .split_once('.')
                 .map(|(_, n)| n.to_owned())
                 .unwrap_or(c.field.clone()),
             c.stable.clone(),
+            c.canary.clone(),
         ),
-        None => (String::new(), None),
+        None => (String::new(), None, None),
     };
     Some(Finding {
         category: Category::ConfigMissing,
@@ -247,6 +248,7 @@ pub fn config_missing(ev: &Evidence) -> Option<Finding> {
             container,
             name,
             stable,
+            canary,
         },
     })
 }

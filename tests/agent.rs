@@ -13,8 +13,8 @@ use rollout_doctor::pipeline::{DiagnoseOptions, diagnose_snapshot};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use support::{FakeApiServer, Fault};
+use std::time::Duration;
+use support::{FakeApiServer, Fault, wait_for};
 use tokio::sync::watch;
 
 fn scenario(name: &str) -> PathBuf {
@@ -67,17 +67,6 @@ impl Agent {
             .filter(|l| l.starts_with("rollout_doctor_incidents_total{"))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum::<f64>() as u64
-    }
-}
-
-async fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use support::FakeApiServer;
+use std::time::Duration;
+use support::{FakeApiServer, wait_for};
 use support_github::FakeGitHub;
 use support_notify::{FakeServer, Reply};
 use tokio::sync::watch;
@@ -58,17 +58,6 @@ fn load_incident(server: &FakeApiServer) {
     ro["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] =
         json!("checkout-prod:argoproj.io/Rollout:shop/checkout");
     server.apply_yaml(&serde_yaml_ng::to_string(&ro).unwrap());
-}
-
-async fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

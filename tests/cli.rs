@@ -170,3 +170,16 @@ fn fix_exits_3_when_there_is_nothing_to_fix() {
     assert!(stderr(&o).contains("nothing to fix found"), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
 }
+
+/// Helm layers from outside `--path` (an environments folder) are read and the file that
+/// decides the tag is the one changed.
+#[test]
+fn fix_reads_helm_layers_outside_the_chart() {
+    let o = run(&[
+        "fix", "fixtures/scenarios/canary-image-tag-typo", "--repo", "fixtures/gitops/helm", "--path", "charts/checkout",
+        "--helm-values", "charts/checkout/values.yaml", "--helm-values", "envs/prod/checkout.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(diff.contains("-  tag: v2.41.0  # release 2.41\n+  tag: \"2.40.3\"  # release 2.41\n"), "{diff}");
+}

@@ -568,3 +568,16 @@ async fn no_source_no_pull_request() {
     assert!(receipt.note.unwrap().contains("no GitOps source"));
     assert!(s.gh.calls().is_empty());
 }
+
+#[tokio::test]
+async fn a_changed_config_map_reference_is_put_back() {
+    let ann = explicit("apps/pricing-engine");
+    let path = "apps/pricing-engine/rollout.yaml";
+    let (before, after, _s) =
+        fix_one("plain", "canary-configmap-not-found", path, None, &annotations(&ann)).await;
+    let diff: Vec<(&str, &str)> =
+        before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(before.lines().count(), after.lines().count(), "one line changed, none added");
+    assert_eq!(diff.len(), 1, "{diff:?}");
+    assert!(diff[0].0.contains("pricing-rules-v2") && diff[0].1.contains("pricing-rules"), "{diff:?}");
+}

@@ -30,7 +30,7 @@ pub struct FixArgs {
     pub max_diff_lines: usize,
     /// A Helm value file of the release, relative to the checkout; repeat it in precedence
     /// order, lowest first (the chart's values.yaml, then the Application's valueFiles).
-    /// Only files under --path are read.
+    /// Read even when outside --path.
     #[arg(long = "helm-values", value_name = "PATH")]
     pub helm_values: Vec<String>,
 }
@@ -57,7 +57,16 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     let root = args
         .repo
         .join(crate::repair::source::clean_path(&args.path));
-    let files = read_tree(&args.repo, &root)?;
+    let mut files = read_tree(&args.repo, &root)?;
+    // Value files may live outside the chart's directory (an environments folder).
+    for f in &args.helm_values {
+        let rel = crate::repair::source::clean_path(f);
+        if files.iter().any(|r| r.path == rel) {
+            continue;
+        }
+        let text = std::fs::read_to_string(args.repo.join(&rel)).with_context(|| format!("cannot read --helm-values {rel}"))?;
+        files.push(RepoFile { path: rel, text });
+    }
     let limits = FixLimits {
         memory_cap: args.memory_cap,
         max_diff_lines: args.max_diff_lines,

@@ -92,7 +92,7 @@ where
         (Some(_), Some(after)) => Some(after),
         (Some(d), None) => Some(d),
     })
-    .notify(|e: &Failure, dur| tracing::debug!(reason = %e.reason(), ?dur, "notification failed; retrying"));
+    .notify(|e: &Failure, dur| tracing::debug!(reason = %e.reason(), ?dur, "request failed; retrying"));
     let result = tokio::time::timeout(policy.total_timeout(), run).await;
     let n = tries.load(std::sync::atomic::Ordering::Relaxed);
     match result {

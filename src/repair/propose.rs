@@ -1,13 +1,75 @@
-//! The GitHub side of a fix: a branch of its own, one commit, one draft pull request; a
+//! The GitHub side of a fix: the files read, a branch of its own, one commit, one draft pull request; a
 //! comment when the incident's pull request exists; an issue when nothing can be fixed.
 
 use super::{Outcome, Proposal, PullRequestSink, git_failure};
 use crate::agent::sink::{Delivery, SinkError};
+use crate::fix::{self, RepoFile};
 use crate::gitops::github::{GitError, NewPull, PullRef, RepoId};
 use crate::repair::body;
 use crate::repair::source::GitSource;
+use futures::StreamExt;
+use std::collections::BTreeMap;
+
+/// Files fetched at once from the Git host.
+const FETCH_CONCURRENCY: usize = 8;
 
 impl PullRequestSink {
+    /// The candidate files of `source` at commit `sha`, and their blob shas for the commit.
+    pub(super) async fn fetch(
+        &self,
+        repo: &RepoId,
+        sha: &str,
+        source: &GitSource,
+    ) -> Result<(Vec<RepoFile>, BTreeMap<String, String>), GitError> {
+        let mut paths: Vec<String> = Vec::new();
+        if !source.path.is_empty() || source.extra_files.is_empty() {
+            let entries = self.host.list_files(repo, sha, &source.path).await?;
+            let mut wanted: Vec<_> = entries
+                .into_iter()
+                .filter(|e| fix::is_candidate(&e.path) && e.size <= self.cfg.max_file_bytes)
+                .map(|e| e.path)
+                .collect();
+            if wanted.len() > self.cfg.max_files {
+                tracing::warn!(repo = %source.repo_url, path = %source.path, found = wanted.len(), max = self.cfg.max_files, "too many manifest files; searching the first ones only");
+                wanted.truncate(self.cfg.max_files);
+            }
+            paths.extend(wanted);
+        }
+        for f in &source.extra_files {
+            if !paths.contains(f) {
+                paths.push(f.clone());
+            }
+        }
+        // Boxed futures rather than an async closure: the sink's future must stay `Send`.
+        let requests: Vec<_> = paths.iter().map(|p| self.host.file(repo, sha, p)).collect();
+        let answers: Vec<_> = futures::stream::iter(requests)
+            .buffered(FETCH_CONCURRENCY)
+            .collect()
+            .await;
+        let mut fetched = Vec::new();
+        for answer in answers {
+            match answer {
+                Ok(f) => fetched.push(f),
+                // A named value file that does not exist, or one that is not text, is simply
+                // not where the fix goes.
+                Err(GitError::NotFound(_) | GitError::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut shas = BTreeMap::new();
+        let files = fetched
+            .into_iter()
+            .map(|f| {
+                shas.insert(f.path.clone(), f.sha);
+                RepoFile {
+                    path: f.path,
+                    text: f.text,
+                }
+            })
+            .collect();
+        Ok((files, shas))
+    }
+
     /// Never touches the base branch: everything lands on the incident's own branch. A
     /// branch left by an earlier try is continued only if it holds exactly the state this
     /// fix starts from or ends in; anything else is someone's work and is left alone.

@@ -5,16 +5,11 @@ use super::RepairConfig;
 use super::source::{ApplicationLookup, GitSource, SourceError, discover, locate};
 use crate::agent::sink::{Delivery, Link, Receipt, Sink, SinkError};
 use crate::diagnosis::{Action, Category};
-use crate::fix::{self, Fix, FixError, FixTarget, RepoFile};
+use crate::fix::{self, Fix, FixError, FixTarget};
 use crate::gitops::github::{GitError, GitHost, PullRef, RepoId};
 use crate::notify::{Route, routing};
-use futures::StreamExt;
 use futures::future::BoxFuture;
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Files fetched at once from the Git host.
-const FETCH_CONCURRENCY: usize = 8;
 
 pub struct PullRequestSink {
     cfg: RepairConfig,
@@ -178,61 +173,6 @@ impl PullRequestSink {
             Ok(outcome) => Ok(Ok(outcome)),
             Err(e) => git(e).map(|skip| Ok(Outcome::Skipped(skip))),
         }
-    }
-
-    async fn fetch(
-        &self,
-        repo: &RepoId,
-        sha: &str,
-        source: &GitSource,
-    ) -> Result<(Vec<RepoFile>, BTreeMap<String, String>), GitError> {
-        let mut paths: Vec<String> = Vec::new();
-        if !source.path.is_empty() || source.extra_files.is_empty() {
-            let entries = self.host.list_files(repo, sha, &source.path).await?;
-            let mut wanted: Vec<_> = entries
-                .into_iter()
-                .filter(|e| fix::is_candidate(&e.path) && e.size <= self.cfg.max_file_bytes)
-                .map(|e| e.path)
-                .collect();
-            if wanted.len() > self.cfg.max_files {
-                tracing::warn!(repo = %source.repo_url, path = %source.path, found = wanted.len(), max = self.cfg.max_files, "too many manifest files; searching the first ones only");
-                wanted.truncate(self.cfg.max_files);
-            }
-            paths.extend(wanted);
-        }
-        for f in &source.extra_files {
-            if !paths.contains(f) {
-                paths.push(f.clone());
-            }
-        }
-        // Boxed futures rather than an async closure: the sink's future must stay `Send`.
-        let requests: Vec<_> = paths.iter().map(|p| self.host.file(repo, sha, p)).collect();
-        let answers: Vec<_> = futures::stream::iter(requests)
-            .buffered(FETCH_CONCURRENCY)
-            .collect()
-            .await;
-        let mut fetched = Vec::new();
-        for answer in answers {
-            match answer {
-                Ok(f) => fetched.push(f),
-                // A named value file that does not exist, or one that is not text, is simply
-                // not where the fix goes.
-                Err(GitError::NotFound(_) | GitError::Invalid(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let mut shas = BTreeMap::new();
-        let files = fetched
-            .into_iter()
-            .map(|f| {
-                shas.insert(f.path.clone(), f.sha);
-                RepoFile {
-                    path: f.path,
-                    text: f.text,
-                }
-            })
-            .collect();
-        Ok((files, shas))
     }
 }
 

@@ -455,6 +455,7 @@ async fn auth_failures_fail_the_delivery_for_a_later_retry() {
         let sink = s.sink(None).await;
         let err = sink.deliver(&d).await.unwrap_err().to_string();
         assert!(err.contains(msg), "{status}: {err}");
+        assert_eq!(sink.metrics().get("failed"), 1);
         assert!(
             s.gh.calls().iter().all(|c| c.starts_with("GET ")),
             "nothing written after {status}"
@@ -564,8 +565,10 @@ async fn no_source_no_pull_request() {
     let s = setup().await;
     seed(&s.gh, "plain");
     let d = delivery("canary-image-tag-typo", &[]);
-    let receipt = s.sink(None).await.deliver(&d).await.unwrap();
+    let sink = s.sink(None).await;
+    let receipt = sink.deliver(&d).await.unwrap();
     assert!(receipt.note.unwrap().contains("no GitOps source"));
+    assert_eq!((sink.metrics().get("skipped"), sink.metrics().get("opened")), (1, 0));
     assert!(s.gh.calls().is_empty());
 }
 

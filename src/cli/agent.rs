@@ -43,24 +43,28 @@ pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) 
         None => None,
     };
     tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, llm = ?classifier.config().mode, "rollout-doctor agent starting");
+    // The notify config is read before the metrics registry is sealed: the fix sink counts
+    // its outcomes there.
+    let notify = notify_config.as_deref().map(crate::notify::NotifyConfig::load).transpose()?;
     let mut metrics = Metrics::new();
     metrics.register(|r| classifier.metrics().register(r));
+    // Pull request first: the messages after it link it.
+    let mut sinks: Vec<Arc<dyn crate::agent::sink::Sink>> = Vec::new();
+    if let Some(pr) = notify.as_ref().and_then(|n| n.pull_request.clone()) {
+        let sink = crate::repair::connect(pr, client.clone()).await?;
+        metrics.register(|r| sink.metrics().register(r));
+        sinks.push(Arc::new(sink));
+    }
+    if let Some(cfg) = &notify {
+        sinks.extend(crate::notify::sinks_from_config(cfg)?);
+    }
     let mut parts = Parts {
         metrics: Arc::new(metrics),
         decide: Arc::new(classifier),
         ..Parts::new(client)
     };
-    if let Some(path) = &notify_config {
-        let cfg = crate::notify::NotifyConfig::load(path)?;
-        // Pull request first: the messages after it link it.
-        let mut sinks: Vec<Arc<dyn crate::agent::sink::Sink>> = Vec::new();
-        if let Some(pr) = &cfg.pull_request {
-            sinks.push(Arc::new(crate::repair::connect(pr.clone(), parts.client.clone()).await?));
-        }
-        sinks.extend(crate::notify::sinks_from_config(&cfg)?);
-        sinks.append(&mut parts.sinks);
-        parts.sinks = sinks;
-    }
+    sinks.append(&mut parts.sinks);
+    parts.sinks = sinks;
     let result = app::run(cfg, parts, shutdown, true).await;
     if let Some(mut endpoint) = verdict {
         // After a signal, verdicts in flight get their budget to finish; after an agent error

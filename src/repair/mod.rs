@@ -4,10 +4,12 @@
 
 pub mod body;
 mod config;
+mod metrics;
 mod sink;
 pub mod source;
 
 pub use config::RepairConfig;
+pub use metrics::FixMetrics;
 pub use sink::{Outcome, PullRequestSink, fixable};
 
 /// The pull request sink of a configuration: the GitHub client (secrets read now, so that a

@@ -16,6 +16,7 @@ pub struct PullRequestSink {
     route: Route,
     host: Arc<dyn GitHost>,
     apps: Arc<dyn ApplicationLookup>,
+    metrics: super::FixMetrics,
 }
 
 /// What became of an incident; everything but `Failed` ends the sink's work on it.
@@ -64,7 +65,13 @@ impl PullRequestSink {
             route,
             host,
             apps,
+            metrics: super::FixMetrics::default(),
         }
+    }
+
+    /// Its outcome counters, to register with the agent's registry.
+    pub fn metrics(&self) -> &super::FixMetrics {
+        &self.metrics
     }
 
     fn branch(&self, record: &str) -> String {
@@ -205,7 +212,14 @@ impl Sink for PullRequestSink {
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Receipt, SinkError>> {
         Box::pin(async move {
-            let outcome = self.repair(delivery).await?;
+            let outcome = self.repair(delivery).await.inspect_err(|_| self.metrics.count("failed"))?;
+            self.metrics.count(match &outcome {
+                Outcome::Opened(_) => "opened",
+                Outcome::Commented(_) => "commented",
+                Outcome::Issue(_) => "issue",
+                Outcome::DryRun(_) => "dry_run",
+                Outcome::Skipped(_) => "skipped",
+            });
             let receipt = match outcome {
                 Outcome::Opened(pr) | Outcome::Commented(pr) => Receipt {
                     link: Some(Link {

@@ -83,6 +83,19 @@ impl PullRequestSink {
         if let Some(why) = routing::rejects(&self.route, d, &delivery.rollout_labels) {
             return Ok(Outcome::Skipped(format!("not routed: {why}")));
         }
+        let no_fix = (!fixable(d.category, &d.remediation.action)).then(|| {
+            format!(
+                "{} ({}) has no mechanical fix",
+                d.category,
+                d.remediation.action.name()
+            )
+        });
+        // Without a fix the source only matters for an issue: no lookup otherwise.
+        if let Some(why) = &no_fix
+            && (!self.cfg.issues_for_unfixable || self.cfg.dry_run)
+        {
+            return Ok(Outcome::Skipped(why.clone()));
+        }
         let Some(locator) = locate(
             &delivery.rollout_labels,
             &delivery.rollout_annotations,
@@ -97,12 +110,7 @@ impl PullRequestSink {
             Err(e @ SourceError::Lookup { .. }) => return Err(SinkError(e.to_string())),
             Err(e) => return Ok(Outcome::Skipped(e.to_string())),
         };
-        if !fixable(d.category, &d.remediation.action) {
-            let why = format!(
-                "{} ({}) has no mechanical fix",
-                d.category,
-                d.remediation.action.name()
-            );
+        if let Some(why) = no_fix {
             return self.unfixable(delivery, &sources, why).await;
         }
         let mut misses = Vec::new();
@@ -212,7 +220,10 @@ impl Sink for PullRequestSink {
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Receipt, SinkError>> {
         Box::pin(async move {
-            let outcome = self.repair(delivery).await.inspect_err(|_| self.metrics.count("failed"))?;
+            let outcome = self
+                .repair(delivery)
+                .await
+                .inspect_err(|_| self.metrics.count("failed"))?;
             self.metrics.count(match &outcome {
                 Outcome::Opened(_) => "opened",
                 Outcome::Commented(_) => "commented",

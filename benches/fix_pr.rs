@@ -76,7 +76,7 @@ async fn pull_requests() {
     let mut token = tempfile::NamedTempFile::new().unwrap();
     writeln!(token, "{TOKEN}").unwrap();
     let cfg: RepairConfig = serde_yaml_ng::from_str(&format!(
-        "github: {{api_url: '{}', token_file: '{}'}}\n",
+        "github: {{api_url: '{}', token_file: '{}'}}\nrepository_host: github.com\n",
         gh.api_url(),
         token.path().display()
     ))

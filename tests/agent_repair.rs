@@ -72,7 +72,7 @@ async fn abort_to_pull_request_and_message() {
     writeln!(token, "{TOKEN}").unwrap();
     let cfg = NotifyConfig::from_yaml(&format!(
         "sinks:\n- {{name: slack, type: slack, url: '{}'}}\n\
-         pull_request:\n  github: {{api_url: '{}', token_file: '{}'}}\n",
+         pull_request:\n  github: {{api_url: '{}', token_file: '{}'}}\n  repository_host: github.com\n",
         slack.url("/hook"),
         gh.api_url(),
         token.path().display()

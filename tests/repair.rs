@@ -91,7 +91,8 @@ async fn setup() -> Setup {
     writeln!(token, "{TOKEN}").unwrap();
     let cfg: RepairConfig = serde_yaml_ng::from_str(&format!(
         "github: {{api_url: '{}', token_file: '{}', attempts: 2, request_timeout_ms: 3000}}\n\
-         rollouts_dashboard: 'https://rollouts.example/rollouts/{{namespace}}/{{rollout}}'\n",
+         rollouts_dashboard: 'https://rollouts.example/rollouts/{{namespace}}/{{rollout}}'\n\
+         repository_host: github.com\n",
         gh.api_url(),
         token.path().display()
     ))
@@ -436,30 +437,29 @@ async fn a_branch_left_by_an_earlier_try_is_continued_only_if_recognised() {
     assert!(s.gh.repo("acme", "deploy").pulls.is_empty());
 }
 
+/// A bad token may be rotated: the delivery fails and is retried later. A missing permission
+/// will not fix itself: the reason goes on the record. Nothing is written either way.
 #[tokio::test]
-async fn auth_failures_fail_the_delivery_for_a_later_retry() {
-    for (status, msg) in [
-        (401, "Bad credentials"),
-        (403, "Resource not accessible by integration"),
-    ] {
+async fn auth_failures_retry_and_permission_denials_end_with_the_reason() {
+    for (status, msg, retried) in
+        [(401, "Bad credentials", true), (403, "Resource not accessible by integration", false)]
+    {
         let s = setup().await;
         seed(&s.gh, "plain");
-        s.gh.fail(
-            "GET",
-            "/repos/acme/deploy/pulls",
-            5,
-            Reply::error(status, msg),
-        );
+        s.gh.fail("GET", "/repos/acme/deploy/pulls", 5, Reply::error(status, msg));
         let ann = explicit("apps/checkout");
         let d = delivery("canary-image-tag-typo", &annotations(&ann));
         let sink = s.sink(None).await;
-        let err = sink.deliver(&d).await.unwrap_err().to_string();
-        assert!(err.contains(msg), "{status}: {err}");
-        assert_eq!(sink.metrics().get("failed"), 1);
-        assert!(
-            s.gh.calls().iter().all(|c| c.starts_with("GET ")),
-            "nothing written after {status}"
-        );
+        let result = sink.deliver(&d).await;
+        if retried {
+            assert!(result.unwrap_err().to_string().contains(msg), "{status}");
+            assert_eq!(sink.metrics().get("failed"), 1);
+        } else {
+            let note = result.unwrap().note.unwrap();
+            assert!(note.contains(msg), "{status}: {note}");
+            assert_eq!(sink.metrics().get("skipped"), 1);
+        }
+        assert!(s.gh.calls().iter().all(|c| c.starts_with("GET ")), "nothing written after {status}");
     }
 }
 
@@ -583,4 +583,36 @@ async fn a_changed_config_map_reference_is_put_back() {
     assert_eq!(before.lines().count(), after.lines().count(), "one line changed, none added");
     assert_eq!(diff.len(), 1, "{diff:?}");
     assert!(diff[0].0.contains("pricing-rules-v2") && diff[0].1.contains("pricing-rules"), "{diff:?}");
+}
+
+/// What a Rollout's owner writes on it must not steer fixes into other teams' repositories.
+#[tokio::test]
+async fn rollout_owners_cannot_point_fixes_at_other_repositories() {
+    let mut s = setup().await;
+    s.cfg.repositories = vec!["platform/*".into()];
+    seed(&s.gh, "plain");
+    let ann = explicit("apps/checkout");
+    let d = delivery("canary-image-tag-typo", &annotations(&ann));
+    match s.sink(None).await.repair(&d).await.unwrap() {
+        Outcome::Skipped(why) => assert!(why.contains("acme/deploy is not in pull_request.repositories"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // An Application of another namespace, named through the instance label.
+    let s = setup().await;
+    seed(&s.gh, "plain");
+    let app = json!({"spec": {"source": {"repoURL": "https://github.com/acme/deploy", "path": "apps/checkout"},
+                              "destination": {"namespace": "payments"}}});
+    let ann = [(TRACKING_ANNOTATION, "checkout-prod:argoproj.io/Rollout:shop/checkout")];
+    match s.sink(Some(app)).await.repair(&delivery("canary-image-tag-typo", &ann)).await.unwrap() {
+        Outcome::Skipped(why) => assert!(why.contains("deploys to namespace payments"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // A credential in a repository URL never reaches the record.
+    let s = setup().await;
+    let ann = [(REPO_ANNOTATION, "https://x:ghp_leak@gitlab.example/acme/deploy")];
+    match s.sink(None).await.repair(&delivery("canary-image-tag-typo", &ann)).await.unwrap() {
+        Outcome::Skipped(why) => assert!(why.contains("gitlab.example") && !why.contains("ghp_leak"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.gh.calls().is_empty());
 }

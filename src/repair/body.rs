@@ -62,7 +62,7 @@ fn assemble(d: &Diagnosis, middle: &str, record: &str) -> String {
     let diagnosis = if diagnosis.len() > room {
         format!(
             "{}\n\n_(diagnosis truncated; the full text is in the record)_\n",
-            clip(&diagnosis, room.saturating_sub(80))
+            close_fences(clip(&diagnosis, room.saturating_sub(80)))
         )
     } else {
         diagnosis
@@ -83,36 +83,63 @@ fn neutralize(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// As [`neutralize`], leaving fenced blocks (``` or ~~~) alone: GitHub does not notify
-/// from code, and code must stay verbatim.
-fn neutralize_outside_code(md: &str) -> String {
-    let mut out = String::with_capacity(md.len());
-    let mut open: Option<String> = None;
-    for line in md.split_inclusive('\n') {
-        let t = line.trim_start();
-        let marker: String = t.chars().take_while(|&c| c == '`' || c == '~').collect();
-        let is_fence = marker.len() >= 3
-            && marker
-                .chars()
-                .all(|c| c == marker.chars().next().unwrap_or('`'));
-        match &open {
-            Some(m)
-                if is_fence
-                    && marker.starts_with(m.as_str())
-                    && t.trim_end().len() == marker.len() =>
-            {
-                open = None;
-                out.push_str(line);
+/// Follows fenced code blocks line by line, as GitHub reads them: up to three spaces of
+/// indentation, three or more backticks (no backtick after them) or tildes, closed by a
+/// bare run of the same character at least as long.
+#[derive(Default)]
+struct Fences {
+    open: Option<String>,
+}
+
+impl Fences {
+    /// Whether `line` is code (a fence line or inside a block).
+    fn line(&mut self, line: &str) -> bool {
+        let t = line.trim_start_matches(' ');
+        let indent = line.len() - t.len();
+        let c = t.chars().next().unwrap_or(' ');
+        let marker: String = t.chars().take_while(|&x| x == c).collect();
+        let fence = indent < 4 && (c == '`' || c == '~') && marker.len() >= 3;
+        match &self.open {
+            Some(m) => {
+                if fence && marker.starts_with(m.as_str()) && t.trim_end().len() == marker.len() {
+                    self.open = None;
+                }
+                true
             }
-            Some(_) => out.push_str(line),
-            None if is_fence => {
-                open = Some(marker);
-                out.push_str(line);
+            None if fence && !(c == '`' && t[marker.len()..].contains('`')) => {
+                self.open = Some(marker);
+                true
             }
-            None => out.push_str(&neutralize(line)),
+            None => false,
         }
     }
-    out
+}
+
+/// As [`neutralize`], leaving fenced blocks alone: GitHub does not notify from code, and
+/// code must stay verbatim.
+pub(super) fn neutralize_outside_code(md: &str) -> String {
+    let mut fences = Fences::default();
+    md.split_inclusive('\n')
+        .map(|line| {
+            if fences.line(line) {
+                line.to_owned()
+            } else {
+                neutralize(line)
+            }
+        })
+        .collect()
+}
+
+/// Closes a block that clipping left open, so what follows is not swallowed as code.
+fn close_fences(mut md: String) -> String {
+    let mut fences = Fences::default();
+    md.split_inclusive('\n').for_each(|l| {
+        fences.line(l);
+    });
+    if let Some(m) = fences.open {
+        md.push_str(&format!("\n{m}\n"));
+    }
+    md
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -148,6 +175,22 @@ mod tests {
             "a backtick line inside a tilde fence is code"
         );
         assert!(out.ends_with("@\u{200b}out"));
+    }
+
+    #[test]
+    fn a_clipped_block_is_closed_and_odd_fences_are_not_fences() {
+        assert_eq!(close_fences("a\n  ```\n@x".into()), "a\n  ```\n@x\n```\n");
+        assert_eq!(
+            close_fences("a\n~~~~\nx\n~~~~\n".into()),
+            "a\n~~~~\nx\n~~~~\n"
+        );
+        // A backtick in the info string, or four spaces of indentation: no fence, so the
+        // next line is still prose and gets neutralized.
+        let out = neutralize_outside_code("``` x`y\n@a\n    ```\n@b");
+        assert!(
+            out.contains("@\u{200b}a") && out.contains("@\u{200b}b"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::diagnosis::Category;
 use crate::fix::FixLimits;
 use crate::gitops::auth::GitHubConfig;
+use crate::gitops::github::RepoId;
 use crate::notify::Route;
 use serde::Deserialize;
 
@@ -42,6 +43,18 @@ pub struct RepairConfig {
     pub memory_cap: String,
     #[serde(default = "default_memory_factor")]
     pub max_memory_factor: f64,
+    /// Repositories a fix may be proposed to: `owner/name` or `owner/*`. Empty means any the
+    /// credentials reach; set it where Rollout owners are not trusted to name repositories
+    /// (the source annotations and instance label are theirs to set).
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    /// The web host of repository URLs (`github.com`, `ghe.example`); by default derived from
+    /// `github.api_url`. A source on any other host is not this GitHub's.
+    pub repository_host: Option<String>,
+    /// The most one incident's pull request work may take before the delivery fails (and is
+    /// retried later), so that the messages after it are not held up.
+    #[serde(default = "default_deadline_ms")]
+    pub deadline_ms: u64,
     /// Rollout dashboard URL template (`{namespace}`, `{rollout}`) linked from the PR.
     pub rollouts_dashboard: Option<String>,
     #[serde(default)]
@@ -82,7 +95,42 @@ impl RepairConfig {
         }
     }
 
+    pub fn deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.deadline_ms.max(1))
+    }
+
+    /// Why a fix may not go to `repo` (found at `url`), if it may not.
+    pub fn refuses(&self, url: &str, repo: &RepoId) -> Option<String> {
+        let want = match &self.repository_host {
+            Some(h) => h.to_ascii_lowercase(),
+            None => match self.github.api_url.as_deref().and_then(url_host) {
+                Some(h) if h == "api.github.com" => "github.com".into(),
+                Some(h) => h,
+                None => "github.com".into(),
+            },
+        };
+        match url_host(url) {
+            Some(host) if host == want => {}
+            host => {
+                return Some(format!(
+                    "{repo} is on {}, not on the configured GitHub {want}",
+                    host.unwrap_or_default()
+                ));
+            }
+        }
+        let allowed = self.repositories.is_empty()
+            || self.repositories.iter().any(|p| {
+                let (owner, name) = p.split_once('/').unwrap_or((p, ""));
+                owner.eq_ignore_ascii_case(&repo.owner)
+                    && (name == "*" || name.eq_ignore_ascii_case(&repo.name))
+            });
+        (!allowed).then(|| format!("{repo} is not in pull_request.repositories"))
+    }
+
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(bad) = self.repositories.iter().find(|p| !matches!(p.split_once('/'), Some((o, n)) if !o.is_empty() && !n.is_empty() && !n.contains('/'))) {
+            return Err(format!("repositories: {bad:?} is not owner/name or owner/*"));
+        }
         if self.name.trim().is_empty() {
             return Err("name is empty".into());
         }
@@ -112,6 +160,20 @@ impl RepairConfig {
             .ok_or_else(|| format!("memory_cap {:?} is not a quantity", self.memory_cap))?;
         Ok(())
     }
+}
+
+/// The host of `https://host:port/…`, `ssh://git@host/…` or `git@host:owner/repo`.
+fn url_host(url: &str) -> Option<String> {
+    let rest = match url.split_once("://") {
+        Some((_, rest)) => rest.split('/').next()?,
+        None => url.split(':').next()?,
+    };
+    let host = rest.rsplit('@').next()?.split(':').next()?.trim();
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn default_deadline_ms() -> u64 {
+    120_000
 }
 
 fn default_name() -> String {
@@ -157,7 +219,8 @@ mod tests {
 
     fn parse(extra: &str) -> Result<RepairConfig, String> {
         let cfg: RepairConfig =
-            serde_yaml_ng::from_str(&format!("github: {{token_env: GITHUB_TOKEN}}\n{extra}")).map_err(|e| e.to_string())?;
+            serde_yaml_ng::from_str(&format!("github: {{token_env: GITHUB_TOKEN}}\n{extra}"))
+                .map_err(|e| e.to_string())?;
         cfg.validate().map(|()| cfg)
     }
 
@@ -165,7 +228,10 @@ mod tests {
     fn defaults_are_the_careful_ones() {
         let cfg = parse("").unwrap();
         assert!(cfg.draft && !cfg.dry_run && !cfg.issues_for_unfixable);
-        assert_eq!((cfg.name.as_str(), cfg.branch_prefix.as_str()), ("pull-request", "rollout-doctor/"));
+        assert_eq!(
+            (cfg.name.as_str(), cfg.branch_prefix.as_str()),
+            ("pull-request", "rollout-doctor/")
+        );
         assert_eq!(cfg.labels, ["rollout-doctor"]);
         assert_eq!(cfg.min_confidence, 0.6);
         assert_eq!(cfg.limits().memory_cap, "4Gi");
@@ -182,9 +248,58 @@ mod tests {
             ("selector: 'team in x'", "selector"),
             ("max_files: 0", "positive"),
             ("dryrun: true", "unknown field"),
+            ("repositories: [acme]", "owner/name"),
         ] {
             let err = parse(extra).unwrap_err();
             assert!(err.contains(want), "{extra}: {err}");
         }
+    }
+
+    #[test]
+    fn repositories_are_refused_by_host_and_allow_list() {
+        let repo = |o: &str, n: &str| RepoId {
+            owner: o.into(),
+            name: n.into(),
+        };
+        let cfg = parse("repositories: [acme/deploy, platform/*]").unwrap();
+        assert_eq!(
+            cfg.refuses(
+                "https://github.com/acme/deploy.git",
+                &repo("acme", "deploy")
+            ),
+            None
+        );
+        assert_eq!(
+            cfg.refuses(
+                "git@github.com:Platform/anything",
+                &repo("Platform", "anything")
+            ),
+            None
+        );
+        let no = cfg
+            .refuses("https://github.com/acme/other", &repo("acme", "other"))
+            .unwrap();
+        assert!(no.contains("not in pull_request.repositories"), "{no}");
+        let no = cfg
+            .refuses(
+                "https://gitlab.example/acme/deploy",
+                &repo("acme", "deploy"),
+            )
+            .unwrap();
+        assert!(no.contains("gitlab.example"), "{no}");
+        let ghe = parse("github: {api_url: 'https://ghe.example/api/v3'}").unwrap_or_else(|_| {
+            serde_yaml_ng::from_str("github: {api_url: 'https://ghe.example/api/v3'}").unwrap()
+        });
+        assert_eq!(
+            ghe.refuses(
+                "ssh://git@ghe.example:7999/acme/deploy.git",
+                &repo("acme", "deploy")
+            ),
+            None
+        );
+        assert!(
+            ghe.refuses("https://github.com/acme/deploy", &repo("acme", "deploy"))
+                .is_some()
+        );
     }
 }

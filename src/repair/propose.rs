@@ -80,7 +80,14 @@ impl PullRequestSink {
     ) -> Result<Outcome, GitError> {
         let d = &delivery.diagnosis;
         let title = body::title(d, p.fix);
-        let mut commit_needed = true;
+        // The blob the commit replaces: the base's, or the branch's when an earlier try made it.
+        let mut blob = Some(p.blob.to_owned());
+        if p.branch == p.base {
+            return Ok(Outcome::Skipped(format!(
+                "branch {} is the base branch; refusing",
+                p.branch
+            )));
+        }
         match self.host.create_branch(p.repo, p.branch, p.base_sha).await {
             Ok(()) => {}
             Err(GitError::AlreadyExists(_)) => {
@@ -95,8 +102,10 @@ impl PullRequestSink {
                     Err(e) => return Err(e),
                 };
                 if current.text == p.fix.after {
-                    commit_needed = false;
-                } else if current.text != p.fix.before {
+                    blob = None;
+                } else if current.text == p.fix.before {
+                    blob = Some(current.sha);
+                } else {
                     return Ok(Outcome::Skipped(format!(
                         "branch {} exists with other changes to {}; not touching it",
                         p.branch, p.fix.path
@@ -105,11 +114,7 @@ impl PullRequestSink {
             }
             Err(e) => return Err(e),
         }
-        if commit_needed {
-            let blob = match self.host.file(p.repo, p.branch, &p.fix.path).await {
-                Ok(f) => f.sha,
-                Err(_) => p.blob.to_owned(),
-            };
+        if let Some(blob) = blob {
             let message = format!(
                 "{title}\n\nIncident: {}\nRollout: {}\nField: {}\n",
                 delivery.record, d.rollout, p.fix.field
@@ -137,7 +142,17 @@ impl PullRequestSink {
             draft: self.cfg.draft,
             labels: self.cfg.labels.clone(),
         };
-        let pr = self.host.create_pull(p.repo, &pull).await?;
+        let pr = match self.host.create_pull(p.repo, &pull).await {
+            Ok(pr) => pr,
+            // A retried create whose first answer was lost: the pull request is there.
+            Err(GitError::AlreadyExists(e)) => {
+                match self.host.find_open_pull(p.repo, p.branch).await? {
+                    Some(pr) => pr,
+                    None => return Err(GitError::AlreadyExists(e)),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         tracing::info!(record = %delivery.record, pr = %pr.url, path = %p.fix.path, "fix pull request opened");
         Ok(Outcome::Opened(pr))
     }
@@ -154,7 +169,7 @@ impl PullRequestSink {
             delivery.record,
             d.category,
             d.confidence,
-            crate::diagnosis::render::markdown(d)
+            body::neutralize_outside_code(&crate::diagnosis::render::markdown(d))
         );
         match self.host.comment(repo, pr.number, &text).await {
             Ok(()) => Ok(Outcome::Commented(pr)),

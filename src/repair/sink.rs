@@ -31,12 +31,15 @@ pub enum Outcome {
 }
 
 /// Permanent conditions become a skip with its reason on the record; transient ones fail the
-/// delivery so that the agent tries again later.
+/// delivery so that the agent tries again later. A 403 is a missing permission unless it is
+/// a rate limit the client could not wait out.
 fn transient(e: &GitError) -> bool {
-    matches!(
-        e,
-        GitError::Unauthorized(_) | GitError::Forbidden(_) | GitError::Transport(_)
-    ) || matches!(e, GitError::Api { status, .. } if *status >= 500 || *status == 429)
+    match e {
+        GitError::Unauthorized(_) | GitError::Transport(_) => true,
+        GitError::Forbidden(m) => m.to_ascii_lowercase().contains("rate limit"),
+        GitError::Api { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+        _ => false,
+    }
 }
 
 /// The pairs a fix may be derived for. An action outside this list, whoever proposed it, gets
@@ -105,7 +108,7 @@ impl PullRequestSink {
                 "no GitOps source: no Argo CD tracking annotation or instance label, no rollout-doctor.io/git-repo annotation".into(),
             ));
         };
-        let sources = match discover(locator, self.apps.as_ref()).await {
+        let sources = match discover(locator, self.apps.as_ref(), &d.rollout.namespace).await {
             Ok(s) => s,
             Err(e @ SourceError::Lookup { .. }) => return Err(SinkError(e.to_string())),
             Err(e) => return Ok(Outcome::Skipped(e.to_string())),
@@ -129,13 +132,17 @@ impl PullRequestSink {
         delivery: &Delivery,
         source: &GitSource,
     ) -> Result<Result<Outcome, String>, SinkError> {
-        let git = |e: GitError| git_failure(&source.repo_url, e);
         let Some(repo) = RepoId::parse(&source.repo_url) else {
             return Ok(Err(format!(
                 "{} is not a GitHub repository URL",
-                source.repo_url
+                without_userinfo(&source.repo_url)
             )));
         };
+        if let Some(why) = self.cfg.refuses(&source.repo_url, &repo) {
+            return Ok(Err(why));
+        }
+        let name = repo.to_string();
+        let git = |e: GitError| git_failure(&name, e);
         let branch = self.branch(&delivery.record);
         match self.host.find_open_pull(&repo, &branch).await {
             Ok(Some(open)) => return self.comment(&repo, open, delivery).await.map(Ok),
@@ -165,13 +172,11 @@ impl PullRequestSink {
         };
         let fix = match fix::plan(&d.remediation.action, &target, &files, &self.cfg.limits()) {
             Ok(f) => f,
-            Err(e @ FixError::NotFound { .. }) => {
-                return Ok(Err(format!("{}: {e}", source.repo_url)));
-            }
+            Err(e @ FixError::NotFound { .. }) => return Ok(Err(format!("{repo}: {e}"))),
             Err(e) => return Ok(Ok(Outcome::Skipped(format!("no fix proposed: {e}")))),
         };
         if self.cfg.dry_run {
-            tracing::info!(record = %delivery.record, repo = %source.repo_url, path = %fix.path, diff = %fix.diff, "dry run: fix not proposed");
+            tracing::info!(record = %delivery.record, %repo, path = %fix.path, diff = %fix.diff, "dry run: fix not proposed");
             return Ok(Ok(Outcome::DryRun(fix)));
         }
         let blob = shas.get(&fix.path).cloned().unwrap_or_default();
@@ -201,6 +206,20 @@ struct Proposal<'a> {
     blob: &'a str,
 }
 
+/// `https://user:token@host/...` → `https://host/...`, for messages.
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/') {
+            Some((auth, path)) => format!(
+                "{scheme}://{}/{path}",
+                auth.rsplit('@').next().unwrap_or(auth)
+            ),
+            None => format!("{scheme}://{}", rest.rsplit('@').next().unwrap_or(rest)),
+        },
+        None => url.rsplit('@').next().unwrap_or(url).to_owned(),
+    }
+}
+
 /// Transient failures fail the delivery; permanent ones become the reason for a skip.
 fn git_failure(repo: &str, e: GitError) -> Result<String, SinkError> {
     if transient(&e) {
@@ -220,9 +239,15 @@ impl Sink for PullRequestSink {
 
     fn deliver<'a>(&'a self, delivery: &'a Delivery) -> BoxFuture<'a, Result<Receipt, SinkError>> {
         Box::pin(async move {
-            let outcome = self
-                .repair(delivery)
-                .await
+            // A degraded GitHub must not hold the messages after this sink for long.
+            let outcome =
+                match tokio::time::timeout(self.cfg.deadline(), self.repair(delivery)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(SinkError(format!(
+                        "gave up after {:?}; will try again",
+                        self.cfg.deadline()
+                    ))),
+                }
                 .inspect_err(|_| self.metrics.count("failed"))?;
             self.metrics.count(match &outcome {
                 Outcome::Opened(_) => "opened",

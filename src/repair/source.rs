@@ -127,6 +127,8 @@ pub enum SourceError {
     ApplicationNotFound(String),
     #[error("cannot read Application {app}: {reason}")]
     Lookup { app: String, reason: String },
+    #[error("Application {app} deploys to namespace {destination}, not the Rollout's")]
+    ElsewhereDeployed { app: String, destination: String },
     #[error(
         "Application {app} has no Git source with a path (Helm repository charts cannot be edited)"
     )]
@@ -173,9 +175,13 @@ impl ApplicationLookup for kube::Client {
 }
 
 /// The sources for a Rollout: explicit, or through its Application.
+/// An Application that deploys into another namespace than the Rollout's is not its source:
+/// an instance label or tracking id is set by the Rollout's owner and must not reach another
+/// team's repository.
 pub async fn discover(
     locator: Locator,
     lookup: &dyn ApplicationLookup,
+    rollout_namespace: &str,
 ) -> Result<Vec<GitSource>, SourceError> {
     match locator {
         Locator::Explicit(s) => Ok(vec![s]),
@@ -193,6 +199,15 @@ pub async fn discover(
                     reason,
                 })?
                 .ok_or_else(|| SourceError::ApplicationNotFound(app_ref.clone()))?;
+            let destination = app["spec"]["destination"]["namespace"]
+                .as_str()
+                .unwrap_or_default();
+            if !destination.is_empty() && destination != rollout_namespace {
+                return Err(SourceError::ElsewhereDeployed {
+                    app: app_ref,
+                    destination: destination.to_owned(),
+                });
+            }
             let mut sources = sources_of_application(&app, &app_ref)?;
             for s in &mut sources {
                 s.origin = format!("{} (found by {via})", s.origin);

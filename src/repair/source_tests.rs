@@ -196,16 +196,27 @@ async fn discovery_through_an_application() {
         name: "shop".into(),
         via: "label x".into(),
     };
-    let app = json!({"spec": {"source": {"repoURL": "git@github.com:acme/deploy.git", "path": "shop", "targetRevision": "main"}}});
-    let s = discover(loc.clone(), &Apps(Some(app))).await.unwrap();
+    let app = json!({"spec": {"source": {"repoURL": "git@github.com:acme/deploy.git", "path": "shop", "targetRevision": "main"},
+                              "destination": {"namespace": "shop"}}});
+    let s = discover(loc.clone(), &Apps(Some(app.clone())), "shop")
+        .await
+        .unwrap();
     assert_eq!(
         s[0].origin,
         "Argo CD Application argocd/shop (found by label x)"
     );
     assert_eq!(s[0].revision.as_deref(), Some("main"));
     assert_eq!(
-        discover(loc, &Apps(None)).await,
+        discover(loc.clone(), &Apps(None), "shop").await,
         Err(SourceError::ApplicationNotFound("argocd/shop".into()))
+    );
+    // Another team's Application, named by a label the Rollout's owner chose.
+    assert_eq!(
+        discover(loc, &Apps(Some(app)), "tenant-b").await,
+        Err(SourceError::ElsewhereDeployed {
+            app: "argocd/shop".into(),
+            destination: "shop".into()
+        })
     );
 }
 

@@ -68,18 +68,25 @@ impl Reviews {
         Reviews { reviewer, timeout, states: Arc::default() }
     }
 
-    /// Applies a finished review to `resp`, or starts one if none exists for this canary. A
-    /// statistical fail starts none: no review could change it.
+    /// Applies a finished review to `resp`, or starts one if none exists for this canary.
+    /// Only a statistical pass starts one: a fail cannot change, and a review taken while the
+    /// statistics are still inconclusive (too few samples) would see "missing data" and hold
+    /// the canary back for the rest of its life.
     pub fn apply(&self, ns: &str, rollout: &str, canary: &str, resp: &mut VerdictResponse, ctx: &ReviewContext) {
         let key = (ns.to_owned(), rollout.to_owned(), canary.to_owned());
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         match states.get(&key) {
             Some(State::Done(Some(review))) => downgrade(resp, review),
             Some(_) => {}
-            None if resp.verdict == Outcome::Fail => {}
+            None if resp.verdict != Outcome::Pass => {}
             None => {
                 if states.len() >= MAX_REVIEWS {
-                    states.retain(|_, s| matches!(s, State::Pending));
+                    // Forget only what changes nothing: a downgrade must outlive the pressure.
+                    states.retain(|_, s| match s {
+                        State::Pending => true,
+                        State::Done(Some(r)) => r.verdict != Outcome::Pass,
+                        State::Done(None) => false,
+                    });
                 }
                 states.insert(key.clone(), State::Pending);
                 drop(states);
@@ -165,24 +172,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_fail_starts_no_review_and_a_pass_review_changes_nothing() {
+    async fn only_a_pass_starts_a_review_and_a_pass_review_changes_nothing() {
         let calls = Arc::new(Mutex::new(0));
         let reviews = Reviews::new(Arc::new(Counting(calls.clone(), Outcome::Pass)), Duration::from_secs(1));
         let ctx = ReviewContext::default();
-        let mut fail = resp(Outcome::Fail);
-        reviews.apply("ns", "web", "abc", &mut fail, &ctx);
+        for v in [Outcome::Fail, Outcome::Inconclusive] {
+            reviews.apply("ns", "web", "abc", &mut resp(v), &ctx);
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(*calls.lock().unwrap(), 0, "a statistical fail needs no review");
-        // An inconclusive canary is reviewed once; the reviewer's "pass" upgrades nothing, and
-        // a later statistical fail of the same canary stays a fail.
-        let mut undecided = resp(Outcome::Inconclusive);
-        reviews.apply("ns", "web", "abc", &mut undecided, &ctx);
+        assert_eq!(*calls.lock().unwrap(), 0, "fail cannot change; inconclusive is too early to judge");
+        reviews.apply("ns", "web", "abc", &mut resp(Outcome::Pass), &ctx);
         tokio::time::sleep(Duration::from_millis(20)).await;
-        for v in [Outcome::Inconclusive, Outcome::Fail] {
+        for v in [Outcome::Pass, Outcome::Inconclusive, Outcome::Fail] {
             let mut r = resp(v);
             reviews.apply("ns", "web", "abc", &mut r, &ctx);
             assert_eq!((r.verdict, r.category.as_str()), (v, "healthy"));
         }
-        assert_eq!(*calls.lock().unwrap(), 1);
+        assert_eq!(*calls.lock().unwrap(), 1, "one review per canary");
+    }
+
+    #[tokio::test]
+    async fn an_early_inconclusive_does_not_taint_the_review() {
+        let calls = Arc::new(Mutex::new(0));
+        let reviews = Reviews::new(Arc::new(Counting(calls.clone(), Outcome::Fail)), Duration::from_secs(1));
+        let ctx = ReviewContext::default();
+        reviews.apply("ns", "web", "abc", &mut resp(Outcome::Inconclusive), &ctx);
+        let mut first_pass = resp(Outcome::Pass);
+        reviews.apply("ns", "web", "abc", &mut first_pass, &ctx);
+        assert_eq!(first_pass.verdict, Outcome::Pass, "the review runs in the background");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut later = resp(Outcome::Pass);
+        reviews.apply("ns", "web", "abc", &mut later, &ctx);
+        assert_eq!((later.verdict, later.category.as_str()), (Outcome::Fail, "llm"));
     }
 }

@@ -98,21 +98,21 @@ async fn a_failing_or_misbehaving_model_leaves_the_statistical_verdict() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_llm_pass_changes_no_inconclusive_verdict() {
+async fn an_inconclusive_canary_is_not_reviewed_yet() {
     let prom = flat_prometheus().await;
-    let llm = FakeLlm::start(vec![Scripted::answer(json!({"verdict": "pass", "reason": "looks fine"}))]).await;
+    let llm = FakeLlm::start(vec![Scripted::answer(json!({"verdict": "fail", "reason": "too little data"}))]).await;
     let svc = start(cfg(), Some(&prom), None, Some(llm_reviewer(&llm, Duration::from_secs(5)))).await;
     let mut body = request("healthy-1", 1_000_000, "m");
-    // 40 points a side cannot meet 1000 samples: the latency metric is inconclusive.
+    // 40 points a side cannot meet 1000 samples: the latency metric is inconclusive. A review
+    // now would see missing data and could hold the canary back after the data arrives.
     body["metrics"][1]["minSamples"] = json!(1000);
     let first = verdict(&svc, body.clone()).await;
     assert_eq!(first["verdict"], "inconclusive", "{first}");
-    requests_after(&llm, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let later = verdict(&svc, body).await;
     assert_eq!(later["verdict"], "inconclusive", "{later}");
     assert_eq!(later["category"], first["category"]);
-    assert_eq!(llm.requests().len(), 1, "the review ran, and was ignored");
+    assert!(llm.requests().is_empty(), "only a statistical pass is reviewed");
 }
 
 const PLANTED: &str = "Zq8nR4tLw2Kp";

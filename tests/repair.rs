@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use rollout_doctor::agent::sink::{Delivery, Sink};
 use rollout_doctor::gitops::github::{GitHub, PullRef};
 use rollout_doctor::repair::source::{
-    ApplicationLookup, PATH_ANNOTATION, REPO_ANNOTATION, TRACKING_ANNOTATION,
+    ApplicationLookup, PATH_ANNOTATION, REPO_ANNOTATION, REVISION_ANNOTATION, TRACKING_ANNOTATION,
 };
 use rollout_doctor::repair::{Outcome, PullRequestSink, RepairConfig};
 use serde_json::{Value, json};
@@ -615,4 +615,21 @@ async fn rollout_owners_cannot_point_fixes_at_other_repositories() {
         other => panic!("{other:?}"),
     }
     assert!(s.gh.calls().is_empty());
+}
+
+/// An Application pinned to a tag or commit has no branch a pull request could target:
+/// nothing is created, not even the incident's branch.
+#[tokio::test]
+async fn a_revision_that_is_not_a_branch_gets_no_branch_of_ours() {
+    let s = setup().await;
+    seed(&s.gh, "plain");
+    let mut ann = explicit("apps/checkout");
+    ann.push((REVISION_ANNOTATION, "v2.41.0".into()));
+    let d = delivery("canary-image-tag-typo", &annotations(&ann));
+    match s.sink(None).await.repair(&d).await.unwrap() {
+        Outcome::Skipped(why) => assert!(why.contains("v2.41.0 is not a branch"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.gh.calls().iter().all(|c| c.starts_with("GET ")));
+    assert_eq!(s.gh.repo("acme", "deploy").branches.len(), 1);
 }

@@ -104,6 +104,9 @@ pub trait GitHost: Send + Sync {
     fn default_branch<'a>(&'a self, repo: &'a RepoId) -> GitFuture<'a, String>;
     /// Commit sha a branch, tag or commit sha points at; NotFound if none.
     fn resolve<'a>(&'a self, repo: &'a RepoId, rev: &'a str) -> GitFuture<'a, String>;
+    /// Commit sha of the branch `branch`; `None` when no branch has that name (a tag or a
+    /// commit sha is not a branch, so a pull request cannot target it).
+    fn branch_sha<'a>(&'a self, repo: &'a RepoId, branch: &'a str) -> GitFuture<'a, Option<String>>;
     /// Blobs under `dir` ("" or "." = whole repo) at commit `sha`, recursive (git trees API);
     /// errs Invalid if GitHub says the tree was truncated.
     fn list_files<'a>(

@@ -156,8 +156,14 @@ impl PullRequestSink {
                 Err(e) => return git(e).map(Err),
             },
         };
-        let base_sha = match self.host.resolve(&repo, &base).await {
-            Ok(s) => s,
+        let base_sha = match self.host.branch_sha(&repo, &base).await {
+            Ok(Some(sha)) => sha,
+            // A tag or commit: a branch made from it could be proposed against nothing.
+            Ok(None) => {
+                return Ok(Err(format!(
+                    "{repo}: {base} is not a branch (a tag or commit); a pull request needs a branch to target"
+                )));
+            }
             Err(e) => return git(e).map(Err),
         };
         let (files, shas) = match self.fetch(&repo, &base_sha, source).await {

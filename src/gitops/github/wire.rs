@@ -50,6 +50,12 @@ pub struct Sha {
     pub sha: String,
 }
 
+/// `GET git/ref/heads/{branch}`: a branch and the commit it points at.
+#[derive(Deserialize)]
+pub struct Ref {
+    pub object: Sha,
+}
+
 #[derive(Deserialize)]
 pub struct Written {
     pub commit: Sha,

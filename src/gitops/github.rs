@@ -28,6 +28,30 @@ pub struct RepoId {
 impl RepoId {
     /// `https://github.com/o/r(.git)`, `git@github.com:o/r.git`, `ssh://git@host(:port)/o/r.git`,
     /// `https://ghe.example/o/r`; `None` for anything else (more path segments included).
+    /// The host of `https://host:port/…`, `ssh://git@host/…` or `git@host:owner/repo`,
+    /// lower-cased, without port or user.
+    pub fn host(url: &str) -> Option<String> {
+        let rest = match url.trim().split_once("://") {
+            Some((_, rest)) => rest.split('/').next()?,
+            None => url.trim().split(':').next()?,
+        };
+        let host = rest.rsplit('@').next()?.split(':').next()?.trim();
+        (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    }
+
+    /// Whether two repository URLs, in whatever form, name the same repository.
+    pub fn same(a: &str, b: &str) -> bool {
+        let key = |u: &str| {
+            let id = RepoId::parse(u)?;
+            Some((
+                RepoId::host(u)?,
+                id.owner.to_ascii_lowercase(),
+                id.name.to_ascii_lowercase(),
+            ))
+        };
+        matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
+    }
+
     pub fn parse(url: &str) -> Option<RepoId> {
         let url = url.trim();
         let path = match url.split_once("://") {
@@ -106,7 +130,8 @@ pub trait GitHost: Send + Sync {
     fn resolve<'a>(&'a self, repo: &'a RepoId, rev: &'a str) -> GitFuture<'a, String>;
     /// Commit sha of the branch `branch`; `None` when no branch has that name (a tag or a
     /// commit sha is not a branch, so a pull request cannot target it).
-    fn branch_sha<'a>(&'a self, repo: &'a RepoId, branch: &'a str) -> GitFuture<'a, Option<String>>;
+    fn branch_sha<'a>(&'a self, repo: &'a RepoId, branch: &'a str)
+    -> GitFuture<'a, Option<String>>;
     /// Blobs under `dir` ("" or "." = whole repo) at commit `sha`, recursive (git trees API);
     /// errs Invalid if GitHub says the tree was truncated.
     fn list_files<'a>(

@@ -103,13 +103,13 @@ impl RepairConfig {
     pub fn refuses(&self, url: &str, repo: &RepoId) -> Option<String> {
         let want = match &self.repository_host {
             Some(h) => h.to_ascii_lowercase(),
-            None => match self.github.api_url.as_deref().and_then(url_host) {
+            None => match self.github.api_url.as_deref().and_then(RepoId::host) {
                 Some(h) if h == "api.github.com" => "github.com".into(),
                 Some(h) => h,
                 None => "github.com".into(),
             },
         };
-        match url_host(url) {
+        match RepoId::host(url) {
             Some(host) if host == want => {}
             host => {
                 return Some(format!(
@@ -160,16 +160,6 @@ impl RepairConfig {
             .ok_or_else(|| format!("memory_cap {:?} is not a quantity", self.memory_cap))?;
         Ok(())
     }
-}
-
-/// The host of `https://host:port/…`, `ssh://git@host/…` or `git@host:owner/repo`.
-fn url_host(url: &str) -> Option<String> {
-    let rest = match url.split_once("://") {
-        Some((_, rest)) => rest.split('/').next()?,
-        None => url.split(':').next()?,
-    };
-    let host = rest.rsplit('@').next()?.split(':').next()?.trim();
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 fn default_deadline_ms() -> u64 {

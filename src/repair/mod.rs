@@ -5,6 +5,7 @@
 pub mod body;
 mod config;
 mod metrics;
+mod propose;
 mod sink;
 pub mod source;
 

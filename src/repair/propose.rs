@@ -1,7 +1,7 @@
 //! The GitHub side of a fix: the files read, a branch of its own, one commit, one draft pull request; a
 //! comment when the incident's pull request exists; an issue when nothing can be fixed.
 
-use super::{Outcome, Proposal, PullRequestSink, git_failure};
+use super::sink::{Outcome, Proposal, PullRequestSink, git_failure};
 use crate::agent::sink::{Delivery, SinkError};
 use crate::fix::{self, RepoFile};
 use crate::gitops::github::{GitError, NewPull, PullRef, RepoId};

@@ -12,9 +12,9 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 
 pub struct PullRequestSink {
-    cfg: RepairConfig,
+    pub(super) cfg: RepairConfig,
     route: Route,
-    host: Arc<dyn GitHost>,
+    pub(super) host: Arc<dyn GitHost>,
     apps: Arc<dyn ApplicationLookup>,
     metrics: super::FixMetrics,
 }
@@ -202,14 +202,14 @@ impl PullRequestSink {
     }
 }
 
-struct Proposal<'a> {
-    repo: &'a RepoId,
-    base: &'a str,
-    base_sha: &'a str,
-    branch: &'a str,
-    source: &'a GitSource,
-    fix: &'a Fix,
-    blob: &'a str,
+pub(super) struct Proposal<'a> {
+    pub(super) repo: &'a RepoId,
+    pub(super) base: &'a str,
+    pub(super) base_sha: &'a str,
+    pub(super) branch: &'a str,
+    pub(super) source: &'a GitSource,
+    pub(super) fix: &'a Fix,
+    pub(super) blob: &'a str,
 }
 
 /// `https://user:token@host/...` → `https://host/...`, for messages.
@@ -227,16 +227,13 @@ fn without_userinfo(url: &str) -> String {
 }
 
 /// Transient failures fail the delivery; permanent ones become the reason for a skip.
-fn git_failure(repo: &str, e: GitError) -> Result<String, SinkError> {
+pub(super) fn git_failure(repo: &str, e: GitError) -> Result<String, SinkError> {
     if transient(&e) {
         Err(SinkError(format!("{repo}: {e}")))
     } else {
         Ok(format!("{repo}: {e}"))
     }
 }
-
-#[path = "propose.rs"]
-mod propose;
 
 impl Sink for PullRequestSink {
     fn name(&self) -> &str {

@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 
 mod application;
 
-#[cfg(test)]
-use application::same_repo;
 pub use application::sources_of_application;
 
 pub const REPO_ANNOTATION: &str = "rollout-doctor.io/git-repo";

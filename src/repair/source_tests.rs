@@ -151,15 +151,15 @@ fn value_files_of_the_same_repository_layer_over_the_chart() {
 
 #[test]
 fn repository_urls_compare_across_forms() {
-    assert!(same_repo(
+    assert!(crate::gitops::github::RepoId::same(
         "https://github.com/Acme/Deploy.git",
         "git@github.com:acme/deploy"
     ));
-    assert!(same_repo(
+    assert!(crate::gitops::github::RepoId::same(
         "ssh://git@github.com/acme/deploy.git",
         "https://github.com/acme/deploy/"
     ));
-    assert!(!same_repo(
+    assert!(!crate::gitops::github::RepoId::same(
         "https://github.com/acme/deploy",
         "https://github.com/acme/deploy-values"
     ));

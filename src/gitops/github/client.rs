@@ -114,7 +114,11 @@ impl GitHost for GitHub {
         self.resolve_sha(repo, rev).boxed()
     }
 
-    fn branch_sha<'a>(&'a self, repo: &'a RepoId, branch: &'a str) -> GitFuture<'a, Option<String>> {
+    fn branch_sha<'a>(
+        &'a self,
+        repo: &'a RepoId,
+        branch: &'a str,
+    ) -> GitFuture<'a, Option<String>> {
         async move {
             let route = format!("{}/git/ref/heads/{}", base(repo), wire::path(branch));
             match self.get::<wire::Ref>(repo, &route).await {

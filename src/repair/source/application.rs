@@ -57,7 +57,10 @@ pub fn sources_of_application(app: &Value, name: &str) -> Result<Vec<GitSource>,
                 continue;
             };
             let ref_rev = revision(src["targetRevision"].as_str());
-            if path.is_some() && same_repo(ref_repo, repo) && ref_rev == rev {
+            if path.is_some()
+                && crate::gitops::github::RepoId::same(ref_repo, repo)
+                && ref_rev == rev
+            {
                 layers.push(clean_path(file));
             } else {
                 foreign.push((ref_repo.to_owned(), ref_rev, clean_path(file)));
@@ -89,21 +92,6 @@ pub fn sources_of_application(app: &Value, name: &str) -> Result<Vec<GitSource>,
         });
     }
     Ok(out)
-}
-
-/// `https://github.com/a/b.git` and `git@github.com:a/b` name the same repository.
-pub(super) fn same_repo(a: &str, b: &str) -> bool {
-    let norm = |u: &str| {
-        let u = u
-            .trim()
-            .trim_end_matches('/')
-            .trim_end_matches(".git")
-            .to_ascii_lowercase();
-        let u = u.split("://").last().unwrap_or_default().to_owned();
-        let u = u.rsplit_once('@').map_or(u.clone(), |(_, h)| h.to_owned());
-        u.replacen(':', "/", 1)
-    };
-    norm(a) == norm(b)
 }
 
 fn push_file(

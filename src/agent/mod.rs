@@ -13,4 +13,5 @@ pub mod sink;
 pub mod dispatch;
 pub mod watch;
 pub mod runtime;
+mod deliver;
 pub mod app;

@@ -277,9 +277,8 @@ mod tests {
             )
             .unwrap();
         assert!(no.contains("gitlab.example"), "{no}");
-        let ghe = parse("github: {api_url: 'https://ghe.example/api/v3'}").unwrap_or_else(|_| {
-            serde_yaml_ng::from_str("github: {api_url: 'https://ghe.example/api/v3'}").unwrap()
-        });
+        let ghe: RepairConfig =
+            serde_yaml_ng::from_str("github: {api_url: 'https://ghe.example/api/v3'}").unwrap();
         assert_eq!(
             ghe.refuses(
                 "ssh://git@ghe.example:7999/acme/deploy.git",

@@ -271,7 +271,7 @@ async fn kustomize_overlay_through_the_argo_cd_application() {
         "checkout-prod:argoproj.io/Rollout:shop/checkout",
     )];
     let path = "apps/checkout/overlays/prod/kustomization.yaml";
-    let (before, after, _s) =
+    let (before, after, s) =
         fix_one("kustomize", "canary-image-tag-typo", path, Some(app), &ann).await;
     // The worker image has the same tag and must stay; a tag YAML reads as a number is quoted.
     assert_eq!(
@@ -282,6 +282,8 @@ async fn kustomize_overlay_through_the_argo_cd_application() {
             "    newTag: \"2.40.3\" # release 2.41"
         )
     );
+    let body = &s.gh.repo("acme", "deploy").pulls[0].body;
+    assert!(body.contains("applies to every workload of this kustomization"), "{body}");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The words of a fix pull request (and of the issue for causes without a fix).
 
 use crate::diagnosis::{Diagnosis, render};
-use crate::fix::Fix;
+use crate::fix::{Fix, SourceKind};
 
 /// GitHub refuses bodies over 65,536 characters; stay clear of it.
 const MAX_BODY: usize = 60_000;
@@ -38,6 +38,16 @@ pub fn pull_body(
         fix.diff,
         if fix.diff.ends_with('\n') { "" } else { "\n" },
     );
+    // Such entries are not per container: a reviewer must know the change reaches further.
+    match fix.kind {
+        SourceKind::Kustomization => change.push_str(
+            "\nNote: a kustomization `images:` entry applies to every workload of this kustomization that uses the image.\n",
+        ),
+        SourceKind::HelmValues => change.push_str(
+            "\nNote: a Helm value applies to every template of the release that reads it.\n",
+        ),
+        SourceKind::Manifest => {}
+    }
     change.push_str(&format!("\nSource of truth: {}.\n", neutralize(origin)));
     if let Some(link) = rollout_link {
         change.push_str(&format!("Rollout: [{}]({link})\n", d.rollout));

@@ -153,6 +153,8 @@ impl RepairConfig {
         if self.max_files == 0 || self.max_file_bytes == 0 || self.max_diff_lines == 0 {
             return Err("max_files, max_file_bytes and max_diff_lines must be positive".into());
         }
+        // Negated so that NaN fails too.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(self.max_memory_factor >= 1.0) {
             return Err("max_memory_factor must be at least 1".into());
         }

@@ -70,6 +70,20 @@ pub enum EvidenceSource {
     Spec,
 }
 
+impl EvidenceSource {
+    /// The JSON name, for renderings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceSource::Rollout => "rollout",
+            EvidenceSource::Analysis => "analysis",
+            EvidenceSource::Pod => "pod",
+            EvidenceSource::Event => "event",
+            EvidenceSource::Log => "log",
+            EvidenceSource::Spec => "spec",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IncidentSummary {
     pub phase: Phase,

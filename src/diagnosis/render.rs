@@ -1,19 +1,8 @@
 //! Human renderings of a diagnosis: a terminal text (cause first, then evidence) and
 //! Markdown (tickets, pull requests, chat).
 
-use super::{Diagnosis, EvidenceItem, EvidenceSource};
+use super::{Diagnosis, EvidenceItem};
 use std::fmt::Write;
-
-fn source_name(s: EvidenceSource) -> &'static str {
-    match s {
-        EvidenceSource::Rollout => "rollout",
-        EvidenceSource::Analysis => "analysis",
-        EvidenceSource::Pod => "pod",
-        EvidenceSource::Event => "event",
-        EvidenceSource::Log => "log",
-        EvidenceSource::Spec => "spec",
-    }
-}
 
 /// Long lines are cut for terminals; the JSON output keeps them whole.
 fn clip(s: &str, max: usize) -> String {
@@ -92,7 +81,7 @@ pub fn text(d: &Diagnosis) -> String {
             let _ = writeln!(
                 out,
                 "  [{:<8}] {}",
-                source_name(e.source),
+                e.source.as_str(),
                 clip(&e.ref_, 110)
             );
             let _ = writeln!(out, "             {}", clip(&e.text, 200));
@@ -194,7 +183,7 @@ fn evidence_md(out: &mut String, e: &EvidenceItem) {
     let _ = writeln!(
         out,
         "- **{}** · {}",
-        source_name(e.source),
+        e.source.as_str(),
         e.ref_.replace('`', "'")
     );
     // Fenced so that log text can never become Markdown (links, mentions, HTML).

@@ -2,7 +2,7 @@
 //! at most three pieces of evidence in code formatting, the images and the links; no tables,
 //! no raw JSON. Every text is escaped for mrkdwn and capped under Slack's limits.
 
-use crate::diagnosis::{Diagnosis, EvidenceItem, EvidenceSource};
+use crate::diagnosis::{Diagnosis, EvidenceItem};
 use serde_json::{Value, json};
 
 /// Slack's limits: 3000 characters per section text, 150 per header, 50 blocks.
@@ -88,17 +88,6 @@ fn category_title(c: crate::diagnosis::Category) -> String {
         .unwrap_or_default()
 }
 
-fn source_name(s: EvidenceSource) -> &'static str {
-    match s {
-        EvidenceSource::Rollout => "rollout",
-        EvidenceSource::Analysis => "analysis",
-        EvidenceSource::Pod => "pod",
-        EvidenceSource::Event => "event",
-        EvidenceSource::Log => "log",
-        EvidenceSource::Spec => "spec",
-    }
-}
-
 /// Plain text for notifications and screen readers: Slack shows it where blocks cannot be.
 pub fn fallback_text(d: &Diagnosis, update: bool) -> String {
     let prefix = if update { "Update: " } else { "" };
@@ -177,7 +166,7 @@ fn incident_line(d: &Diagnosis) -> String {
 fn evidence_text(e: &EvidenceItem) -> String {
     format!(
         "*{}* · {}\n{}",
-        source_name(e.source),
+        e.source.as_str(),
         plain(&e.ref_, 120),
         code(&e.text, EVIDENCE_TEXT_MAX)
     )

@@ -196,13 +196,8 @@ impl NotifyConfig {
             if !names.insert(s.name.as_str()) {
                 return bad("name used twice");
             }
-            if !(0.0..=1.0).contains(&s.min_confidence) {
-                return bad("min_confidence must be within 0..1");
-            }
-            if let Some(sel) = &s.selector
-                && let Err(e) = super::routing::Selector::parse(sel)
-            {
-                return bad(&format!("selector: {e}"));
+            if let Err(e) = s.route().validate() {
+                return bad(&e);
             }
             let has_url = s.url.is_some() || s.url_file.is_some() || s.url_env.is_some();
             let has_token = s.token_file.is_some() || s.token_env.is_some();

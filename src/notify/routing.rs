@@ -133,6 +133,19 @@ pub fn rejects(route: &Route, d: &Diagnosis, labels: &BTreeMap<String, String>) 
     None
 }
 
+impl Route {
+    /// What would make the route fail at the first incident rather than at start.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err("min_confidence must be within 0..1".into());
+        }
+        if let Some(sel) = &self.selector {
+            Selector::parse(sel).map_err(|e| format!("selector: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
 /// The names of the routes that accept this diagnosis, in configuration order.
 pub fn select<'a>(routes: &'a [(String, Route)], d: &Diagnosis, labels: &BTreeMap<String, String>) -> Vec<&'a str> {
     routes

@@ -134,12 +134,7 @@ impl RepairConfig {
         if self.name.trim().is_empty() {
             return Err("name is empty".into());
         }
-        if !(0.0..=1.0).contains(&self.min_confidence) {
-            return Err("min_confidence must be within 0..1".into());
-        }
-        if let Some(sel) = &self.selector {
-            crate::notify::routing::Selector::parse(sel).map_err(|e| format!("selector: {e}"))?;
-        }
+        self.route().validate()?;
         let branch_ok = |c: char| c.is_ascii_alphanumeric() || "-_./".contains(c);
         if self.branch_prefix.is_empty()
             || !self.branch_prefix.chars().all(branch_ok)

@@ -47,8 +47,8 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The canary pods' log directories of `canary-go-nil-pointer-panic`.
-fn canary_pod_dirs(snap: &Path) -> Vec<std::path::PathBuf> {
+/// The stable pods' log directories of `canary-go-nil-pointer-panic` (read like any other).
+fn stable_pod_dirs(snap: &Path) -> Vec<std::path::PathBuf> {
     let mut dirs: Vec<_> = std::fs::read_dir(snap.join("logs"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -64,9 +64,9 @@ fn canary_pod_dirs(snap: &Path) -> Vec<std::path::PathBuf> {
     dirs
 }
 
-/// Every canary `app.log` becomes a link to `target`.
-fn link_canary_logs(snap: &Path, target: &Path) {
-    for dir in canary_pod_dirs(snap) {
+/// Every stable `app.log` becomes a link to `target`.
+fn link_stable_logs(snap: &Path, target: &Path) {
+    for dir in stable_pod_dirs(snap) {
         let log = dir.join("app.log");
         std::fs::remove_file(&log).unwrap();
         symlink(target, &log).unwrap();
@@ -250,7 +250,7 @@ fn outside_file() -> (tempfile::TempDir, std::path::PathBuf) {
 fn diagnose_refuses_a_log_file_linking_out_of_the_snapshot() {
     let snap = scenario("canary-go-nil-pointer-panic");
     let (_outside, file) = outside_file();
-    link_canary_logs(snap.path(), &file);
+    link_stable_logs(snap.path(), &file);
     for args in [
         vec!["diagnose", path(snap.path()), "--output", "json"],
         vec!["evidence", path(snap.path()), "--budget", "1000000"],
@@ -275,7 +275,7 @@ fn diagnose_refuses_a_pod_directory_linking_out_of_the_snapshot() {
     let snap = scenario("canary-go-nil-pointer-panic");
     let (outside, file) = outside_file();
     std::fs::rename(&file, outside.path().join("app.log")).unwrap();
-    for pod_dir in canary_pod_dirs(snap.path()) {
+    for pod_dir in stable_pod_dirs(snap.path()) {
         std::fs::remove_dir_all(&pod_dir).unwrap();
         symlink(outside.path(), &pod_dir).unwrap();
     }
@@ -304,7 +304,7 @@ fn a_link_that_stays_inside_the_snapshot_is_followed() {
     let snap = scenario("canary-go-nil-pointer-panic");
     let kept = snap.path().join("kept.log");
     std::fs::write(&kept, format!("{SECRET}\n").repeat(20)).unwrap();
-    link_canary_logs(snap.path(), &kept);
+    link_stable_logs(snap.path(), &kept);
     let o = run(&["evidence", path(snap.path()), "--budget", "1000000"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("TOP-SECRET-MARKER"), "{}", stdout(&o));
@@ -432,11 +432,14 @@ fn a_crash_past_the_line_cap_is_kept_and_the_cut_is_said() {
     let snap = scenario("canary-go-nil-pointer-panic");
     let filler =
         "{\"level\":\"info\",\"msg\":\"request completed\",\"path\":\"/healthz\",\"status\":200}\n"
-            .repeat(5_000);
-    for e in std::fs::read_dir(snap.path().join("logs")).unwrap() {
-        let log = e.unwrap().path().join("app.log");
-        let original = std::fs::read_to_string(&log).unwrap();
-        std::fs::write(&log, format!("{filler}{original}")).unwrap();
+            .repeat(15_000);
+    // Every log, the canary's previous one included, now has the crash only past the head.
+    for pod in std::fs::read_dir(snap.path().join("logs")).unwrap() {
+        for log in std::fs::read_dir(pod.unwrap().path()).unwrap() {
+            let log = log.unwrap().path();
+            let original = std::fs::read_to_string(&log).unwrap();
+            std::fs::write(&log, format!("{filler}{original}")).unwrap();
+        }
     }
     let mut opts = DiagnoseOptions::default();
     opts.evidence.logs = LogConfig {

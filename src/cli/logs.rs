@@ -256,10 +256,18 @@ mod tests {
             capped: true,
             ..crate::evidence::testing::stable_logs()
         };
-        let ev = LogEvidence { streams: vec![stream], findings: Vec::new() };
+        let ev = LogEvidence {
+            streams: vec![stream],
+            findings: Vec::new(),
+        };
         let mut out = Vec::new();
         write_diff_text(&ev, 5, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("log cut: kept the first 1000000 lines, skipped 250000, kept the last 10000"), "{text}");
+        assert!(
+            text.contains(
+                "log cut: kept the first 1000000 lines, skipped 250000, kept the last 10000"
+            ),
+            "{text}"
+        );
     }
 }

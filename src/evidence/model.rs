@@ -288,7 +288,12 @@ impl LogStream {
     /// "log cut: kept the first … lines, skipped …, kept the last …"; `None` when whole.
     pub fn cut_note(&self) -> Option<String> {
         self.capped.then(|| {
-            crate::analysis::logs::cut_note(self.lines, self.tail_lines, self.skipped_lines, self.rest_unread)
+            crate::analysis::logs::cut_note(
+                self.lines,
+                self.tail_lines,
+                self.skipped_lines,
+                self.rest_unread,
+            )
         })
     }
 }

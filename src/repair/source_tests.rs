@@ -229,7 +229,10 @@ fn value_files_climbing_out_of_the_repository_are_dropped() {
         "helm": {"valueFiles": ["../../envs/prod/checkout.yaml", "../../../../etc/x.yaml"]}
     }}});
     let s = sources_of_application(&app, "argocd/checkout").unwrap();
-    assert_eq!(s[0].helm_values, vec!["charts/checkout/values.yaml", "envs/prod/checkout.yaml"]);
+    assert_eq!(
+        s[0].helm_values,
+        vec!["charts/checkout/values.yaml", "envs/prod/checkout.yaml"]
+    );
     assert_eq!(s[0].extra_files, vec!["envs/prod/checkout.yaml"]);
     let escaping = json!({"spec": {"source": {"repoURL": "https://github.com/acme/deploy.git", "path": "../up"}}});
     assert!(sources_of_application(&escaping, "argocd/x").is_err());
@@ -237,7 +240,13 @@ fn value_files_climbing_out_of_the_repository_are_dropped() {
 
 #[test]
 fn paths_are_cleaned() {
-    for (raw, want) in [("", ""), (".", ""), ("./a/b/", "a/b"), ("/a//b", "a/b"), ("charts/app/../../envs/p.yaml", "envs/p.yaml")] {
+    for (raw, want) in [
+        ("", ""),
+        (".", ""),
+        ("./a/b/", "a/b"),
+        ("/a//b", "a/b"),
+        ("charts/app/../../envs/p.yaml", "envs/p.yaml"),
+    ] {
         assert_eq!(clean_path(raw).as_deref(), Some(want));
     }
     assert_eq!(clean_path("charts/../../other-repo/x.yaml"), None);

@@ -21,17 +21,25 @@ pub struct TooDeep {
 pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
-    // Inside a block scalar whose owner sits at this column: its lines are text.
-    let mut block_owner: Option<usize> = None;
+    // Inside a block scalar: the column of its owner, and the indentation of its text once
+    // its first line set it; lines indented that far (or blank) are text.
+    let mut block: Option<(usize, Option<usize>)> = None;
+    // Within a flow collection, inside a plain scalar (where a quote is just a character).
+    let mut in_plain = false;
     for (n, line) in text.split('\n').enumerate() {
         let bytes = line.as_bytes();
         let indent = bytes.iter().take_while(|&&b| b == b' ').count();
         if quote.is_none() && depth == 0 {
-            if let Some(owner) = block_owner {
-                if line.trim().is_empty() || indent > owner {
-                    continue;
+            if let Some((owner, text)) = block {
+                match text {
+                    _ if line.trim().is_empty() => continue,
+                    None if indent > owner => {
+                        block = Some((owner, Some(indent)));
+                        continue;
+                    }
+                    Some(t) if indent >= t => continue,
+                    _ => block = None,
                 }
-                block_owner = None;
             }
         }
         let mut at_start = true;
@@ -39,6 +47,16 @@ pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
         let mut scalar_col: Option<usize> = None;
         let mut prev = b' ';
         let mut i = 0;
+        // `--- [[…` starts a document with a flow node on the marker's line.
+        if quote.is_none()
+            && depth == 0
+            && bytes.starts_with(b"---")
+            && bytes
+                .get(3)
+                .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        {
+            i = 3;
+        }
         while i < bytes.len() {
             let c = bytes[i];
             let next_blank = bytes
@@ -63,11 +81,15 @@ pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
             let blank_before = matches!(prev, b' ' | b'\t');
             if depth > 0 {
                 match c {
-                    b'"' | b'\'' if blank_before || matches!(prev, b'[' | b'{' | b',' | b':') => {
-                        quote = Some(c)
-                    }
+                    b'"' | b'\'' if !in_plain => quote = Some(c),
                     b'#' if blank_before => break,
+                    b' ' | b'\t' | b'\r' => {}
+                    b',' => in_plain = false,
+                    b':' if next_blank || matches!(bytes.get(i + 1), Some(b'[' | b'{' | b',')) => {
+                        in_plain = false
+                    }
                     b'[' | b'{' => {
+                        in_plain = false;
                         depth += 1;
                         if depth > max {
                             return Err(TooDeep {
@@ -76,8 +98,11 @@ pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
                             });
                         }
                     }
-                    b']' | b'}' => depth -= 1,
-                    _ => {}
+                    b']' | b'}' => {
+                        in_plain = false;
+                        depth -= 1;
+                    }
+                    _ => in_plain = true,
                 }
             } else if !matches!(c, b' ' | b'\t' | b'\r') {
                 match c {
@@ -90,6 +115,7 @@ pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
                     b'-' | b'?' if next_blank => owner = i,
                     b'[' | b'{' => {
                         depth = 1;
+                        in_plain = false;
                         if depth > max {
                             return Err(TooDeep {
                                 line: n + 1,
@@ -99,7 +125,7 @@ pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
                         at_start = false;
                     }
                     b'|' | b'>' => {
-                        block_owner = Some(owner);
+                        block = Some((owner, None));
                         break;
                     }
                     // Anchors and tags come before the node they name.
@@ -164,10 +190,42 @@ mod tests {
         }
     }
 
+    /// No false alarm on real objects, manifests and charts.
+    #[test]
+    fn every_yaml_in_the_repository_passes() {
+        let mut stack = vec![std::path::PathBuf::from("fixtures"), "deploy".into()];
+        let mut seen = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p
+                    .extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                {
+                    let text = std::fs::read_to_string(&p).unwrap_or_default();
+                    assert!(depth_ok(&text, 12), "{}", p.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 50, "{seen} files");
+    }
+
     #[test]
     fn a_block_scalar_ends_where_its_owner_resumes() {
         // `j` is a sibling of `k`, not text of its block scalar: its flow is counted.
         assert!(!depth_ok("- k: |\n    text\n  j: [[[[1]]]]\n", 3));
         assert!(!depth_ok("a: |\n  t\nb: !tag &x [[[[1]]]]\n", 3));
+        assert!(!depth_ok("--- [[[[1]]]]\n", 3));
+        // The text of a block scalar is as indented as its first line; less is YAML again.
+        assert!(!depth_ok("a: |\n    text\n  b: [[[[1]]]]\n", 3));
+        // A quote inside a plain scalar in flow opens no string.
+        assert!(!depth_ok("a: [x \"y, [[[[1]]]]]\n", 3));
+        assert!(
+            depth_ok("---\n--- x\n---a [[[[\n", 3),
+            "---a is a plain scalar"
+        );
     }
 }

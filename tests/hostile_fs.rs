@@ -329,6 +329,55 @@ fn objects_file_linking_out_of_the_snapshot_is_refused() {
     );
 }
 
+/// Files in an `objects/` folder are held to the same rule, and so is the folder itself.
+#[test]
+fn objects_folder_entries_linking_out_are_refused() {
+    let (snap, outside) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let real = outside.path().join("rollout.yaml");
+    std::fs::copy(
+        "fixtures/scenarios/canary-image-tag-typo/objects.yaml",
+        &real,
+    )
+    .unwrap();
+    std::fs::create_dir(snap.path().join("objects")).unwrap();
+    symlink(&real, snap.path().join("objects/rollout.yaml")).unwrap();
+    let o = run(&["diagnose", path(snap.path())]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("objects/rollout.yaml resolves to")
+            && stderr(&o).contains("outside the snapshot"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(snap.path().join("objects")).unwrap();
+    symlink(outside.path(), snap.path().join("objects")).unwrap();
+    let o = run(&["diagnose", path(snap.path())]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("outside the snapshot"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A FIFO as a log would block the reader for ever: it is a gap, not a wait.
+#[test]
+fn a_fifo_as_a_log_is_a_gap() {
+    let snap = scenario("canary-go-nil-pointer-panic");
+    for dir in stable_pod_dirs(snap.path()) {
+        let log = dir.join("app.log");
+        std::fs::remove_file(&log).unwrap();
+        assert!(Command::new("mkfifo").arg(&log).status().unwrap().success());
+    }
+    let o = run(&["diagnose", path(snap.path()), "--output", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("app.log is not a regular file"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// The collector's writer never writes through a link planted in the output directory.
 #[test]
 fn snapshot_writer_does_not_write_through_links() {

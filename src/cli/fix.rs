@@ -5,6 +5,7 @@
 use super::diagnose::SnapshotArgs;
 use crate::fix::{self, FixLimits, FixTarget, RepoFile};
 use crate::repair::fixable;
+use crate::source::guard::{self, Refused, Root, lexical_inside};
 use anyhow::Context as _;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -54,17 +55,27 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(3));
     }
-    let root = args
-        .repo
-        .join(crate::repair::source::clean_path(&args.path));
-    let mut files = read_tree(&args.repo, &root)?;
+    // Every path is confined to the checkout: by name first (`..`), then through its links.
+    let repo = Root::new(&args.repo, "the repository")
+        .with_context(|| format!("cannot read --repo {}", args.repo.display()))?;
+    let inside = |flag: &str, p: &str| {
+        lexical_inside(p).with_context(|| format!("{flag} {p} is outside the repository"))
+    };
+    let search = inside("--path", &args.path)?;
+    let dir = repo.resolve(Path::new(&search), &format!("--path {}", args.path))?;
+    let mut files = read_tree(&repo, &dir)?;
     // Value files may live outside the chart's directory (an environments folder).
+    let mut helm_values = Vec::new();
     for f in &args.helm_values {
-        let rel = crate::repair::source::clean_path(f);
+        let rel = inside("--helm-values", f)?;
+        helm_values.push(rel.clone());
         if files.iter().any(|r| r.path == rel) {
             continue;
         }
-        let text = std::fs::read_to_string(args.repo.join(&rel)).with_context(|| format!("cannot read --helm-values {rel}"))?;
+        let file = repo.resolve_file(Path::new(&rel), &format!("--helm-values {f}"))?;
+        let text = read_text(&file, &rel)?.with_context(|| {
+            format!("--helm-values {rel} is larger than {MAX_FILE_BYTES} bytes or not UTF-8")
+        })?;
         files.push(RepoFile { path: rel, text });
     }
     let limits = FixLimits {
@@ -75,14 +86,16 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     let target = FixTarget {
         rollout: d.rollout.name.clone(),
         namespace: Some(d.rollout.namespace.clone()),
-        helm_values: args.helm_values.clone(),
+        helm_values,
     };
     match fix::plan(&d.remediation.action, &target, &files, &limits) {
         Ok(f) => {
             print!("{}", f.diff);
             eprintln!("{} — {} in {}", f.summary, f.field, f.path);
             if args.write {
-                std::fs::write(args.repo.join(&f.path), &f.after)
+                // Resolved again: what is written is the file that was read, inside the checkout.
+                let target = repo.resolve_file(Path::new(&f.path), &f.path)?;
+                std::fs::write(&target, &f.after)
                     .with_context(|| format!("cannot write {}", f.path))?;
                 eprintln!("wrote {}", f.path);
             }
@@ -95,38 +108,57 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Candidate files under `dir`, with paths relative to the repository root as on GitHub.
-fn read_tree(repo: &Path, dir: &Path) -> anyhow::Result<Vec<RepoFile>> {
+/// Candidate files under `dir` (resolved, inside the checkout), with paths relative to the
+/// repository root as on GitHub. Links are followed while they stay inside the checkout;
+/// one leading out is skipped with a note on stderr.
+fn read_tree(repo: &Root, dir: &Path) -> anyhow::Result<Vec<RepoFile>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
+    let mut seen = std::collections::BTreeSet::new();
     while let Some(d) = stack.pop() {
+        // A link back up the tree would otherwise be walked forever.
+        if !seen.insert(d.clone()) {
+            continue;
+        }
         let entries =
             std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
         for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
+            let Some(rel) = repo
+                .relative(&entry.path())
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+            else {
                 continue;
             };
+            let Ok(mut kind) = entry.file_type() else {
+                continue;
+            };
+            let mut path = entry.path();
+            if kind.is_symlink() {
+                match repo.resolve(Path::new(&rel), &rel) {
+                    Ok(target) => match std::fs::metadata(&target) {
+                        Ok(m) => (path, kind) = (target, m.file_type()),
+                        Err(_) => continue,
+                    },
+                    Err(e) => {
+                        eprintln!("note: skipped {e}");
+                        continue;
+                    }
+                }
+            }
             if kind.is_dir() {
                 if entry.file_name() != ".git" {
                     stack.push(path);
                 }
                 continue;
             }
-            let Ok(rel) = path.strip_prefix(repo) else {
-                continue;
-            };
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            let small = entry
-                .metadata()
-                .map(|m| m.len() <= MAX_FILE_BYTES)
-                .unwrap_or(false);
-            if !kind.is_file() || !small || !fix::is_candidate(&rel) {
+            if !kind.is_file() || !fix::is_candidate(&rel) {
                 continue;
             }
-            // Not UTF-8 is not a manifest.
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                out.push(RepoFile { path: rel, text });
+            // Too large or not UTF-8 is not a manifest anyone edits by hand.
+            match read_text(&path, &rel) {
+                Ok(Some(text)) => out.push(RepoFile { path: rel, text }),
+                Ok(None) => {}
+                Err(e) => eprintln!("note: skipped {e}"),
             }
             if out.len() >= MAX_FILES {
                 anyhow::bail!(
@@ -138,4 +170,13 @@ fn read_tree(repo: &Path, dir: &Path) -> anyhow::Result<Vec<RepoFile>> {
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The text of a resolved file, `None` when it is over [`MAX_FILE_BYTES`] or not UTF-8.
+fn read_text(path: &Path, rel: &str) -> Result<Option<String>, Refused> {
+    match guard::read_bounded(path, rel, MAX_FILE_BYTES) {
+        Ok(bytes) => Ok(String::from_utf8(bytes).ok()),
+        Err(Refused::TooLarge { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -88,6 +88,10 @@ fn templates(path: &Path, output: Output, out: &mut dyn Write) -> anyhow::Result
     {
         ids.push(miner.mine(line).template);
     }
+    // Unbounded: never cut today, but if a bound is ever set the output must say so.
+    if let Some(cut) = reader.stats().cut_note() {
+        eprintln!("note: {}: {cut}", path.display());
+    }
     // Renumber densely in order of first appearance, folding converged templates together.
     let canon = miner.drain().canonical_ids();
     let mut dense: Vec<Option<u32>> = vec![None; canon.len()];
@@ -170,8 +174,8 @@ fn write_diff_text(ev: &LogEvidence, top: usize, out: &mut dyn Write) -> anyhow:
         if s.binary {
             notes.push("binary, not mined".to_owned());
         }
-        if s.capped {
-            notes.push("capped".to_owned());
+        if let Some(cut) = s.cut_note() {
+            notes.push(cut);
         }
         if s.truncated_lines > 0 {
             notes.push(format!("{} long lines cut", s.truncated_lines));
@@ -236,5 +240,34 @@ fn role_name(r: Role) -> &'static str {
         Role::Canary => "canary",
         Role::Stable => "stable",
         Role::Other => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_stream_says_what_was_kept() {
+        let stream = crate::evidence::LogStream {
+            lines: 1_010_000,
+            tail_lines: 10_000,
+            skipped_lines: 250_000,
+            capped: true,
+            ..crate::evidence::testing::stable_logs()
+        };
+        let ev = LogEvidence {
+            streams: vec![stream],
+            findings: Vec::new(),
+        };
+        let mut out = Vec::new();
+        write_diff_text(&ev, 5, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "log cut: kept the first 1000000 lines, skipped 250000, kept the last 10000"
+            ),
+            "{text}"
+        );
     }
 }

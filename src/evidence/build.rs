@@ -315,6 +315,10 @@ fn mine_logs(
                 if let Err(e) = miner.add_stream(meta, &mut reader) {
                     gaps.push(Gap::new("log", &what, &format!("read failed part-way: {e}")));
                 }
+                // What was not mined is missing evidence, said in every rendering.
+                if let Some(note) = miner.last_stream().and_then(|s| s.cut_note()) {
+                    gaps.push(Gap::new("log", &what, &note));
+                }
             }
             Ok(None) if req.expected => gaps.push(Gap::new("log", &what, "no log collected")),
             Ok(None) => {}

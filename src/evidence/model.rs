@@ -271,8 +271,31 @@ pub struct LogStream {
     pub invalid_utf8_lines: u64,
     /// Mostly non-text content: mined no further.
     pub binary: bool,
-    /// The read stopped at the line or byte bound; later lines were not seen.
+    /// Not every line was mined: the middle past the head cap was skipped (only the last
+    /// lines were kept), or the read bound stopped reading before the end.
     pub capped: bool,
+    /// Lines read past between the head and the tail.
+    #[serde(default)]
+    pub skipped_lines: u64,
+    /// Of `lines`, how many are the stream's last lines.
+    #[serde(default)]
+    pub tail_lines: u64,
+    #[serde(default)]
+    pub rest_unread: bool,
+}
+
+impl LogStream {
+    /// "log cut: kept the first … lines, skipped …, kept the last …"; `None` when whole.
+    pub fn cut_note(&self) -> Option<String> {
+        self.capped.then(|| {
+            crate::analysis::logs::cut_note(
+                self.lines,
+                self.tail_lines,
+                self.skipped_lines,
+                self.rest_unread,
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -119,7 +119,7 @@ pub fn log(n: usize, class: LogClass, level: LogLevel, line: &str, canary: u64, 
 }
 
 pub fn stable_logs() -> LogStream {
-    LogStream { pod: "checkout-s-1".into(), container: "app".into(), role: Role::Stable, previous: false, lines: 500, bytes: 50_000, truncated_lines: 0, invalid_utf8_lines: 0, binary: false, capped: false }
+    LogStream { pod: "checkout-s-1".into(), container: "app".into(), role: Role::Stable, previous: false, lines: 500, bytes: 50_000, truncated_lines: 0, invalid_utf8_lines: 0, binary: false, capped: false, skipped_lines: 0, tail_lines: 0, rest_unread: false }
 }
 
 pub fn change(field: &str, kind: ChangeKind, stable: &str, canary: &str) -> SpecChange {

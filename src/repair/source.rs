@@ -72,7 +72,7 @@ pub fn locate(
     {
         return Some(Locator::Explicit(GitSource {
             repo_url: repo.trim().to_owned(),
-            path: clean_path(annotations.get(PATH_ANNOTATION).map_or("", String::as_str)),
+            path: clean_path(annotations.get(PATH_ANNOTATION).map_or("", String::as_str))?,
             revision: annotations
                 .get(REVISION_ANNOTATION)
                 .map(|r| r.trim().to_owned())
@@ -133,13 +133,11 @@ pub enum SourceError {
     NoGitSource { app: String },
 }
 
-/// Repository-relative, no leading `./` or `/`, no trailing `/`, `.` → "".
-pub fn clean_path(p: &str) -> String {
-    let parts: Vec<&str> = p
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    parts.join("/")
+/// Repository-relative, no leading `./` or `/`, no trailing `/`, `.` → "", `..` resolved by
+/// name; `None` when it climbs out of the repository: such a path is the Rollout owner's to
+/// write and must never reach a file read (or a GitHub API URL, where `..` would walk the API).
+pub fn clean_path(p: &str) -> Option<String> {
+    crate::source::guard::lexical_inside(p)
 }
 
 /// Reads one Argo CD Application; `Ok(None)` when it does not exist.

@@ -220,9 +220,34 @@ async fn discovery_through_an_application() {
     );
 }
 
+/// `..` in a value file is resolved against the chart's path (Argo CD's meaning); one that
+/// climbs out of the repository is never fetched.
+#[test]
+fn value_files_climbing_out_of_the_repository_are_dropped() {
+    let app = json!({"spec": {"source": {
+        "repoURL": "https://github.com/acme/deploy.git", "path": "charts/checkout",
+        "helm": {"valueFiles": ["../../envs/prod/checkout.yaml", "../../../../etc/x.yaml"]}
+    }}});
+    let s = sources_of_application(&app, "argocd/checkout").unwrap();
+    assert_eq!(
+        s[0].helm_values,
+        vec!["charts/checkout/values.yaml", "envs/prod/checkout.yaml"]
+    );
+    assert_eq!(s[0].extra_files, vec!["envs/prod/checkout.yaml"]);
+    let escaping = json!({"spec": {"source": {"repoURL": "https://github.com/acme/deploy.git", "path": "../up"}}});
+    assert!(sources_of_application(&escaping, "argocd/x").is_err());
+}
+
 #[test]
 fn paths_are_cleaned() {
-    for (raw, want) in [("", ""), (".", ""), ("./a/b/", "a/b"), ("/a//b", "a/b")] {
-        assert_eq!(clean_path(raw), want);
+    for (raw, want) in [
+        ("", ""),
+        (".", ""),
+        ("./a/b/", "a/b"),
+        ("/a//b", "a/b"),
+        ("charts/app/../../envs/p.yaml", "envs/p.yaml"),
+    ] {
+        assert_eq!(clean_path(raw).as_deref(), Some(want));
     }
+    assert_eq!(clean_path("charts/../../other-repo/x.yaml"), None);
 }

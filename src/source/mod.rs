@@ -1,11 +1,16 @@
 //! Where evidence comes from: a snapshot directory or (later) a live cluster. Both yield an
 //! [`ObjectSet`] and a [`LogSource`]; everything after that is shared.
 
+pub mod guard;
+mod nesting;
 pub mod objects;
 pub mod snapshot;
+mod tree;
+mod writer;
 
 pub use objects::{ObjectSet, ParseError};
-pub use snapshot::{Snapshot, SnapshotError, write_snapshot};
+pub use snapshot::{Snapshot, SnapshotError};
+pub use writer::write_snapshot;
 
 use std::io::Read;
 
@@ -16,6 +21,9 @@ pub enum LogError {
     Forbidden(String),
     #[error("unreadable: {0}")]
     Unreadable(String),
+    /// A link out of the snapshot, or something that is not a regular file.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 pub trait LogSource {

@@ -1,6 +1,8 @@
 //! Decoding `kubectl get -o yaml|json` output into the object views: several documents,
 //! `kind: List` wrappers, JSON or YAML. Unknown kinds are kept by name and otherwise ignored.
 
+use super::nesting::{MAX_FLOW_DEPTH, check_flow_depth};
+use super::tree::{Seg, Tree, render_path};
 use crate::model::{AnalysisRun, AnalysisTemplate, Event, Pod, ReplicaSet, Rollout};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -30,34 +32,67 @@ pub struct ParseError {
 }
 
 impl ObjectSet {
-    /// Adds every object in `text`; `origin` names the file in errors.
+    /// Adds every object in `text`; `origin` names the file in errors. Each document is
+    /// first a generic [`Tree`], then typed object by object: an object that cannot be read
+    /// is a warning, never the end of the file.
     pub fn add_text(&mut self, origin: &str, text: &str) -> Result<(), ParseError> {
+        check_flow_depth(text, MAX_FLOW_DEPTH).map_err(|d| ParseError {
+            origin: origin.to_owned(),
+            line: Some(d.line),
+            message: format!(
+                "collections nested deeper than {MAX_FLOW_DEPTH} levels at line {} column {}",
+                d.line, d.column
+            ),
+        })?;
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             return self.add_json(origin, text);
         }
         for doc in serde_yaml_ng::Deserializer::from_str(text) {
-            let value = Value::deserialize(doc).map_err(|e| ParseError {
+            let tree = Tree::deserialize(doc).map_err(|e| ParseError {
                 origin: origin.to_owned(),
                 line: e.location().map(|l| l.line()),
                 message: e.to_string(),
             })?;
-            self.add_value(origin, value);
+            self.add_tree(origin, tree);
         }
         Ok(())
     }
 
     fn add_json(&mut self, origin: &str, text: &str) -> Result<(), ParseError> {
-        let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-        for value in stream {
-            let value = value.map_err(|e| ParseError {
+        let stream = serde_json::Deserializer::from_str(text).into_iter::<Tree>();
+        for tree in stream {
+            let tree = tree.map_err(|e| ParseError {
                 origin: origin.to_owned(),
                 line: Some(e.line()),
                 message: e.to_string(),
             })?;
-            self.add_value(origin, value);
+            self.add_tree(origin, tree);
         }
         Ok(())
+    }
+
+    /// A key given twice keeps its last value, as `kubectl apply` and serde do; the warning
+    /// names the object and the key, since the first value is the one a reader may believe.
+    fn add_tree(&mut self, origin: &str, tree: Tree) {
+        for path in &tree.duplicates {
+            let doc = &tree.value;
+            let (object, rest) = match path.as_slice() {
+                [Seg::Key(items), Seg::Index(i), rest @ ..]
+                    if items == "items"
+                        && doc["kind"].as_str().is_some_and(|k| k.ends_with("List")) =>
+                {
+                    (&doc["items"][*i], rest)
+                }
+                all => (doc, all),
+            };
+            self.warnings.push(format!(
+                "{origin}: {}: duplicate key {} (the last value is kept)",
+                object_name(object),
+                render_path(rest)
+            ));
+        }
+        self.add_value(origin, tree.value);
     }
 
     /// Adds one decoded object (or list of objects). Used by the live source too.
@@ -91,51 +126,21 @@ impl ObjectSet {
     }
 
     fn add_kind(&mut self, origin: &str, group: &str, kind: &str, value: Value) {
+        let w = &mut self.warnings;
         match (group, kind) {
-            ("argoproj.io", "Rollout") => {
-                push(&mut self.rollouts, origin, kind, value, &mut self.warnings)
+            ("argoproj.io", "Rollout") => push(&mut self.rollouts, origin, value, w),
+            ("argoproj.io", "AnalysisRun") => push(&mut self.analysis_runs, origin, value, w),
+            ("argoproj.io", "AnalysisTemplate") => {
+                push(&mut self.analysis_templates, origin, value, w)
             }
-            ("argoproj.io", "AnalysisRun") => push(
-                &mut self.analysis_runs,
-                origin,
-                kind,
-                value,
-                &mut self.warnings,
-            ),
-            ("argoproj.io", "AnalysisTemplate") => push(
-                &mut self.analysis_templates,
-                origin,
-                kind,
-                value,
-                &mut self.warnings,
-            ),
-            ("argoproj.io", "ClusterAnalysisTemplate") => push(
-                &mut self.cluster_analysis_templates,
-                origin,
-                kind,
-                value,
-                &mut self.warnings,
-            ),
+            ("argoproj.io", "ClusterAnalysisTemplate") => {
+                push(&mut self.cluster_analysis_templates, origin, value, w)
+            }
             // extensions/v1beta1 and apps/v1beta2 ReplicaSets are the same shape for our purposes.
-            ("apps" | "extensions", "ReplicaSet") => push(
-                &mut self.replica_sets,
-                origin,
-                kind,
-                value,
-                &mut self.warnings,
-            ),
-            ("", "Pod") => push(&mut self.pods, origin, kind, value, &mut self.warnings),
-            ("" | "events.k8s.io", "Event") => {
-                push(&mut self.events, origin, kind, value, &mut self.warnings)
-            }
-            _ => {
-                let name = value
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?");
-                let kind = if kind.is_empty() { "<no kind>" } else { kind };
-                self.other.push(format!("{kind}/{name}"));
-            }
+            ("apps" | "extensions", "ReplicaSet") => push(&mut self.replica_sets, origin, value, w),
+            ("", "Pod") => push(&mut self.pods, origin, value, w),
+            ("" | "events.k8s.io", "Event") => push(&mut self.events, origin, value, w),
+            _ => self.other.push(object_name(&value)),
         }
     }
 
@@ -151,19 +156,31 @@ impl ObjectSet {
 fn push<T: DeserializeOwned>(
     into: &mut Vec<T>,
     origin: &str,
-    kind: &str,
     value: Value,
     warnings: &mut Vec<String>,
 ) {
+    let name = object_name(&value);
+    match serde_path_to_error::deserialize(value) {
+        Ok(obj) => into.push(obj),
+        Err(e) => warnings.push(format!(
+            "{origin}: {name} skipped: {}: {}",
+            e.path(),
+            e.inner()
+        )),
+    }
+}
+
+/// `Kind/name` of a generic object, for messages.
+fn object_name(value: &Value) -> String {
+    let kind = value["kind"]
+        .as_str()
+        .filter(|k| !k.is_empty())
+        .unwrap_or("<no kind>");
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_owned();
-    match serde_json::from_value(value) {
-        Ok(obj) => into.push(obj),
-        Err(e) => warnings.push(format!("{origin}: {kind}/{name} skipped: {e}")),
-    }
+        .unwrap_or("?");
+    format!("{kind}/{name}")
 }
 
 #[cfg(test)]

@@ -154,6 +154,7 @@ fn streams_record_read_problems() {
     bytes[5004] = 0xff; // invalid UTF-8 on the second line
     let mut m = LogMiner::new(LogConfig {
         max_lines_per_stream: 2,
+        tail_lines_per_stream: 0,
         ..LogConfig::default()
     });
     m.add_stream(meta("p", Role::Canary, false), &mut &bytes[..])

@@ -7,15 +7,18 @@ pub mod drain;
 mod hash;
 mod json;
 pub mod level;
+mod limits;
 pub mod mask;
 pub mod miner;
 pub mod rank;
 pub mod reader;
+mod tail;
 mod weight;
 
 pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
 pub use miner::{Mined, TemplateMiner};
 pub use reader::{Limits, LineReader, ReadStats};
+pub use tail::cut_note;
 
 use crate::evidence::{LogEvidence, LogStream, Role};
 use crate::redact::Redactor;
@@ -31,8 +34,14 @@ const EXAMPLES_TOTAL_BYTES: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct LogConfig {
     pub max_line_bytes: usize,
+    /// The head of each stream: lines mined from its start.
     pub max_lines_per_stream: u64,
     pub max_bytes_per_stream: u64,
+    /// Past the head, the last lines of the stream are mined too (a crash is at the end).
+    pub tail_lines_per_stream: u64,
+    pub tail_bytes_per_stream: u64,
+    /// No stream is read further than this, whatever it holds.
+    pub max_scan_bytes_per_stream: u64,
 }
 
 impl Default for LogConfig {
@@ -41,6 +50,9 @@ impl Default for LogConfig {
             max_line_bytes: 4096,
             max_lines_per_stream: 1_000_000,
             max_bytes_per_stream: 256 << 20,
+            tail_lines_per_stream: 10_000,
+            tail_bytes_per_stream: 8 << 20,
+            max_scan_bytes_per_stream: 4 << 30,
         }
     }
 }
@@ -81,6 +93,9 @@ impl LogMiner {
             max_line_bytes: self.cfg.max_line_bytes,
             max_lines: self.cfg.max_lines_per_stream,
             max_bytes: self.cfg.max_bytes_per_stream,
+            tail_lines: self.cfg.tail_lines_per_stream,
+            tail_bytes: self.cfg.tail_bytes_per_stream,
+            max_scan_bytes: self.cfg.max_scan_bytes_per_stream,
             detect_binary: true,
         };
         let idx = self.streams.len() as u32;
@@ -126,8 +141,16 @@ impl LogMiner {
             invalid_utf8_lines: st.invalid_utf8_lines,
             binary: st.binary,
             capped: st.capped,
+            skipped_lines: st.skipped_lines,
+            tail_lines: st.tail_lines,
+            rest_unread: st.rest_unread,
         });
         result
+    }
+
+    /// The stream most recently added, with its read counts.
+    pub fn last_stream(&self) -> Option<&LogStream> {
+        self.streams.last()
     }
 
     /// Ranked findings (ids `log/1`, `log/2`, ... in rank order) with redacted examples.

@@ -1,44 +1,15 @@
 //! Bounded streaming line reader: constant memory whatever the size of the log, one reused
-//! line buffer, lossy UTF-8, and a binary sniff so a core dump is not mined as text.
+//! line buffer, lossy UTF-8, and a binary sniff so a core dump is not mined as text. Past the
+//! head caps it reads on to the end (up to a scan bound) and returns the last lines too.
 
+pub use super::limits::{Limits, ReadStats};
+use super::tail::TailRing;
 use memchr::memchr;
 use std::io::{self, Read};
 
 const BUF_BYTES: usize = 64 * 1024;
 /// How much of the stream the binary sniff looks at.
 const SNIFF_BYTES: usize = 8 * 1024;
-
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub max_line_bytes: usize,
-    pub max_lines: u64,
-    pub max_bytes: u64,
-    /// Off for `logs templates`, which must give every line an id whatever the content.
-    pub detect_binary: bool,
-}
-
-impl Limits {
-    /// No caps except the per-line one: every line of the input is returned.
-    pub fn unbounded(max_line_bytes: usize) -> Self {
-        Limits {
-            max_line_bytes,
-            max_lines: u64::MAX,
-            max_bytes: u64::MAX,
-            detect_binary: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadStats {
-    pub lines: u64,
-    /// Raw bytes consumed, terminators included.
-    pub bytes: u64,
-    pub truncated_lines: u64,
-    pub invalid_utf8_lines: u64,
-    pub binary: bool,
-    pub capped: bool,
-}
 
 pub struct LineReader<R> {
     inner: R,
@@ -52,6 +23,8 @@ pub struct LineReader<R> {
     line: Vec<u8>,
     lossy: String,
     stats: ReadStats,
+    /// Set once the head is full and the rest was read: the lines still to return.
+    tail: Option<TailRing>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -68,6 +41,7 @@ impl<R: Read> LineReader<R> {
             line: Vec::with_capacity(256),
             lossy: String::new(),
             stats: ReadStats::default(),
+            tail: None,
         }
     }
 
@@ -89,29 +63,69 @@ impl<R: Read> LineReader<R> {
                 return Ok(None);
             }
         }
-        if self.stats.lines >= self.limits.max_lines || self.stats.bytes >= self.limits.max_bytes {
-            self.stats.capped = self.has_more()?;
-            self.done = true;
-            return Ok(None);
+        if let Some(tail) = &mut self.tail {
+            if !tail.pop_into(&mut self.line) {
+                self.done = true;
+                return Ok(None);
+            }
+            self.stats.lines += 1;
+            self.stats.tail_lines += 1;
+            return Ok(Some(self.decode()));
         }
-        if !self.read_raw_line()? {
+        let (lim, st) = (&self.limits, &self.stats);
+        let scanned = st.bytes >= lim.max_scan_bytes;
+        if st.lines >= lim.max_lines || st.bytes >= lim.max_bytes || scanned {
+            if lim.tail_lines == 0 || scanned || !self.has_more()? {
+                self.stats.capped = self.has_more()?;
+                self.stats.rest_unread = self.stats.capped;
+                self.done = true;
+                return Ok(None);
+            }
+            self.read_tail()?;
+            return self.next_line();
+        }
+        if !self.read_raw_line(self.limits.max_bytes.min(self.limits.max_scan_bytes))? {
             self.done = true;
             return Ok(None);
         }
         self.stats.lines += 1;
+        Ok(Some(self.decode()))
+    }
+
+    fn decode(&mut self) -> &str {
         match std::str::from_utf8(&self.line) {
-            Ok(s) => Ok(Some(s)),
+            Ok(s) => s,
             Err(_) => {
                 self.stats.invalid_utf8_lines += 1;
                 self.lossy.clear();
                 self.lossy.push_str(&String::from_utf8_lossy(&self.line));
-                Ok(Some(&self.lossy))
+                &self.lossy
             }
         }
     }
 
-    /// Fills `self.line` with the next raw line, cut to the per-line cap. False at the end.
-    fn read_raw_line(&mut self) -> io::Result<bool> {
+    /// Reads on past the head to the end of the stream (or the scan bound), keeping the last
+    /// lines in a bounded ring and counting the ones in between.
+    fn read_tail(&mut self) -> io::Result<()> {
+        let mut ring = TailRing::new(self.limits.tail_lines, self.limits.tail_bytes);
+        loop {
+            if self.stats.bytes >= self.limits.max_scan_bytes {
+                self.stats.rest_unread = self.has_more()?;
+                break;
+            }
+            if !self.read_raw_line(self.limits.max_scan_bytes)? {
+                break;
+            }
+            self.stats.skipped_lines += ring.push(&self.line);
+        }
+        self.stats.capped = self.stats.skipped_lines > 0 || self.stats.rest_unread;
+        self.tail = Some(ring);
+        Ok(())
+    }
+
+    /// Fills `self.line` with the next raw line, cut to the per-line cap; a line still going
+    /// at `stop_at` bytes into the stream ends there. False at the end.
+    fn read_raw_line(&mut self, stop_at: u64) -> io::Result<bool> {
         self.line.clear();
         // One byte over the cap is kept so a "\r" right at the cap is still recognised.
         let keep = self.limits.max_line_bytes.saturating_add(1);
@@ -138,9 +152,7 @@ impl<R: Read> LineReader<R> {
             self.start += used;
             self.stats.bytes += used as u64;
             // A single endless line must not defeat the byte cap.
-            if !terminated && self.stats.bytes >= self.limits.max_bytes {
-                self.stats.capped = true;
-                self.done = true;
+            if !terminated && self.stats.bytes >= stop_at {
                 break;
             }
         }

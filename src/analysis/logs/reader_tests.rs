@@ -14,8 +14,97 @@ fn limits(max_line: usize, max_lines: u64, max_bytes: u64) -> Limits {
         max_line_bytes: max_line,
         max_lines,
         max_bytes,
+        tail_lines: 0,
+        tail_bytes: 0,
+        max_scan_bytes: u64::MAX,
         detect_binary: true,
     }
+}
+
+fn head_tail(max_lines: u64, tail_lines: u64, tail_bytes: u64, max_scan_bytes: u64) -> Limits {
+    Limits {
+        tail_lines,
+        tail_bytes,
+        max_scan_bytes,
+        ..limits(100, max_lines, u64::MAX)
+    }
+}
+
+fn numbered(n: u64) -> Vec<u8> {
+    (1..=n)
+        .map(|i| format!("{i}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn past_the_head_the_last_lines_are_returned_and_the_middle_counted() {
+    let (got, st) = read_all(&numbered(10), head_tail(3, 2, 1000, u64::MAX));
+    assert_eq!(got, vec!["1", "2", "3", "9", "10"]);
+    assert_eq!(
+        (
+            st.lines,
+            st.tail_lines,
+            st.skipped_lines,
+            st.capped,
+            st.rest_unread
+        ),
+        (5, 2, 5, true, false)
+    );
+    assert_eq!(st.bytes, 21, "every byte was read");
+    assert_eq!(
+        st.cut_note().as_deref(),
+        Some("log cut: kept the first 3 lines, skipped 5, kept the last 2")
+    );
+    // A tail that holds the whole rest cuts nothing.
+    let (got, st) = read_all(&numbered(5), head_tail(3, 2, 1000, u64::MAX));
+    assert_eq!((got.len(), st.capped, st.cut_note()), (5, false, None));
+    // The tail's bytes are bounded too: "10" alone fits 2 bytes.
+    let (got, st) = read_all(&numbered(10), head_tail(3, 5, 2, u64::MAX));
+    assert_eq!(
+        (
+            got.last().map(String::as_str),
+            st.tail_lines,
+            st.skipped_lines
+        ),
+        (Some("10"), 1, 6)
+    );
+}
+
+#[test]
+fn the_scan_bound_ends_an_endless_stream_and_says_so() {
+    let scan = |input: Box<dyn Read>| {
+        let mut r = LineReader::new(
+            input,
+            Limits {
+                max_line_bytes: 16,
+                ..head_tail(2, 3, 1000, 1 << 20)
+            },
+        );
+        let mut n = 0;
+        while r.next_line().expect("read").is_some() {
+            n += 1;
+        }
+        let st = r.stats().clone();
+        assert!(
+            st.rest_unread && st.capped && st.bytes <= (1 << 20) + BUF_BYTES as u64,
+            "{st:?}"
+        );
+        assert_eq!(n, st.lines);
+        st.cut_note().unwrap_or_default()
+    };
+    // Endless lines: the head, then the last lines before the bound.
+    let note = scan(Box::new(io::repeat(b'\n').take(1 << 30)));
+    assert!(
+        note.contains("kept the last 3") && note.contains("end of the log was not reached"),
+        "{note}"
+    );
+    // One endless line: nothing after it is read.
+    let note = scan(Box::new(io::repeat(b'z').take(1 << 30)));
+    assert_eq!(
+        note,
+        "log cut: kept the first 1 lines; the rest was not read"
+    );
 }
 
 #[test]

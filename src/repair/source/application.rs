@@ -31,13 +31,14 @@ pub fn sources_of_application(app: &Value, name: &str) -> Result<Vec<GitSource>,
             .collect();
         let repo = s["repoURL"].as_str().unwrap_or_default();
         let rev = revision(s["targetRevision"].as_str());
-        let path = s["path"].as_str().map(clean_path);
+        // A path or value file that climbs out of the repository is dropped.
+        let path = s["path"].as_str().and_then(clean_path);
         let mut layers: Vec<String> = Vec::new();
         if let Some(p) = path
             .as_deref()
             .filter(|_| s["helm"].is_object() || !value_files.is_empty())
         {
-            layers.push(clean_path(&format!("{p}/values.yaml")));
+            layers.extend(clean_path(&format!("{p}/values.yaml")));
         }
         for vf in &value_files {
             if vf.contains("://") {
@@ -45,7 +46,7 @@ pub fn sources_of_application(app: &Value, name: &str) -> Result<Vec<GitSource>,
             }
             let Some(rest) = vf.strip_prefix('$') else {
                 if let Some(p) = &path {
-                    layers.push(clean_path(&format!("{p}/{vf}")));
+                    layers.extend(clean_path(&format!("{p}/{vf}")));
                 }
                 continue;
             };
@@ -61,9 +62,9 @@ pub fn sources_of_application(app: &Value, name: &str) -> Result<Vec<GitSource>,
                 && crate::gitops::github::RepoId::same(ref_repo, repo)
                 && ref_rev == rev
             {
-                layers.push(clean_path(file));
+                layers.extend(clean_path(file));
             } else {
-                foreign.push((ref_repo.to_owned(), ref_rev, clean_path(file)));
+                foreign.extend(clean_path(file).map(|f| (ref_repo.to_owned(), ref_rev, f)));
             }
         }
         let Some(path) = path.filter(|_| !repo.is_empty()) else {

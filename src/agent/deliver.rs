@@ -14,7 +14,11 @@ pub(super) async fn resume(ctx: &Context, record: &RecordRef) -> Outcome {
     let api: Api<RolloutDiagnosis> = Api::namespaced(ctx.client.clone(), &record.namespace);
     let found = match api.get_opt(&record.name).await {
         Ok(Some(r)) => r,
-        Ok(None) => return Outcome::Dropped,
+        Ok(None) => {
+            ctx.metrics.dropped("record_gone");
+            tracing::warn!(record = %record.name, "record to resume is gone; dropping");
+            return Outcome::Dropped;
+        }
         Err(e) => {
             tracing::warn!(record = %record.name, error = %e, "cannot read record; will retry");
             return Outcome::Retry;
@@ -24,6 +28,7 @@ pub(super) async fn resume(ctx: &Context, record: &RecordRef) -> Outcome {
         return Outcome::Delivered;
     }
     let Ok(diagnosis) = serde_json::from_value::<Diagnosis>(found.spec.diagnosis.clone()) else {
+        ctx.metrics.dropped("unreadable_record");
         tracing::error!(record = %record.name, "record holds no readable diagnosis; not resuming");
         return Outcome::Dropped;
     };

@@ -81,7 +81,8 @@ impl Dispatcher {
         self.pending.retain(|_, i| &i.rollout != rollout);
     }
 
-    pub fn finished(&mut self, key: &IncidentKey, outcome: Outcome, now: Instant) {
+    /// Returns true when a retry was the last one allowed: the incident is given up.
+    pub fn finished(&mut self, key: &IncidentKey, outcome: Outcome, now: Instant) -> bool {
         self.inflight.remove(key);
         match outcome {
             Outcome::Delivered | Outcome::Dropped => {
@@ -104,9 +105,11 @@ impl Dispatcher {
                         // Stop resuming it; the record stays, marked undelivered.
                         *delivered = true;
                     }
+                    return true;
                 }
             }
         }
+        false
     }
 
     /// Work to start now, at most `capacity` minus what is in flight.
@@ -143,6 +146,18 @@ impl Dispatcher {
             self.inflight.insert(key);
         }
         work
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Why pending incidents cannot start although this replica leads: the only wait that is
+    /// never normal (a follower waits by design, a retry has its own log line).
+    pub fn blocked(&self) -> Option<&'static str> {
+        (self.leading && !self.records_synced && !self.pending.is_empty()).then_some(
+            "the RolloutDiagnosis index has not synced: is the CRD installed (`rollout-doctor crd`) and may the agent list and watch rolloutdiagnoses?",
+        )
     }
 
     pub fn inflight(&self) -> usize {
@@ -235,6 +250,24 @@ mod tests {
             d.finished(&incident("a").key, Outcome::Retry, later);
         }
         assert!(!d.pending.contains_key(&incident("a").key), "given up");
+    }
+
+    #[test]
+    fn a_leader_without_its_record_index_says_why_it_waits() {
+        let now = Instant::now();
+        let mut d = Dispatcher::default();
+        d.detected(incident("a"));
+        assert_eq!(d.blocked(), None, "a follower waits by design");
+        d.set_leading(true);
+        assert!(d.blocked().is_some_and(|why| why.contains("CRD")));
+        d.records_synced();
+        assert_eq!(d.blocked(), None);
+        assert_eq!(d.pending(), 1);
+        for _ in 0..MAX_ATTEMPTS - 1 {
+            assert!(!d.finished(&incident("a").key, Outcome::Retry, now));
+        }
+        assert!(d.finished(&incident("a").key, Outcome::Retry, now), "the last retry gives up");
+        assert_eq!(d.pending(), 0);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Metrics {
     leader: Gauge,
     deduplicated: Counter,
     sink_deliveries: Family<Labels, Counter>,
+    dropped: Family<Labels, Counter>,
+    pending: Gauge,
 }
 
 /// Diagnosis spans a cached rules-only run (~10ms) to a slow LLM round trip (~60s).
@@ -51,6 +53,8 @@ impl Metrics {
         let leader = Gauge::default();
         let deduplicated = Counter::default();
         let sink_deliveries = Family::<Labels, Counter>::default();
+        let dropped = Family::<Labels, Counter>::default();
+        let pending = Gauge::default();
         // Counter names omit `_total`: the OpenMetrics encoder appends it.
         registry.register(
             "rollout_doctor_incidents",
@@ -87,6 +91,16 @@ impl Metrics {
             "Diagnosis deliveries to sinks, by sink and outcome",
             sink_deliveries.clone(),
         );
+        registry.register(
+            "rollout_doctor_incidents_dropped",
+            "Incidents or watched objects given up without a diagnosis, by reason",
+            dropped.clone(),
+        );
+        registry.register(
+            "rollout_doctor_incidents_pending",
+            "Incidents detected and not yet started (waiting for leadership, the record index or a retry)",
+            pending.clone(),
+        );
         Metrics {
             registry,
             incidents,
@@ -96,6 +110,8 @@ impl Metrics {
             leader,
             deduplicated,
             sink_deliveries,
+            dropped,
+            pending,
         }
     }
 
@@ -128,6 +144,18 @@ impl Metrics {
 
     pub fn duplicate_suppressed(&self) {
         self.deduplicated.inc();
+    }
+
+    /// Every path that ends an incident (or skips an object) without a record counts here,
+    /// so an agent that stays silent is still visible on /metrics.
+    pub fn dropped(&self, reason: &'static str) {
+        self.dropped
+            .get_or_create(&vec![("reason", reason.to_string())])
+            .inc();
+    }
+
+    pub fn set_pending(&self, n: usize) {
+        self.pending.set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     pub fn sink_delivery(&self, sink: &str, ok: bool) {

@@ -57,10 +57,7 @@ impl Recorder {
         let api: Api<Event> = Api::namespaced(self.client.clone(), ns);
         let record_name = record.metadata.name.clone().unwrap_or_default();
         let now = Timestamp::now();
-        let message: String = format!("{}: {} (see rolloutdiagnosis/{record_name})", d.category, d.summary)
-            .chars()
-            .take(1000)
-            .collect();
+        let message = event_note(format!("{}: {} (see rolloutdiagnosis/{record_name})", d.category, d.summary));
         let event = Event {
             metadata: ObjectMeta {
                 name: Some(format!("{record_name}.diagnosed")),
@@ -110,5 +107,30 @@ impl Recorder {
         let patch = serde_json::json!({ "status": status });
         let name = record.metadata.name.clone().unwrap_or_default();
         api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.map(|_| ())
+    }
+}
+
+/// The API server refuses an Event whose note exceeds 1 KiB (bytes, not characters).
+fn event_note(mut s: String) -> String {
+    const NOTE_LIMIT: usize = 1024;
+    if s.len() > NOTE_LIMIT {
+        let mut end = NOTE_LIMIT - '…'.len_utf8();
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn event_notes_fit_the_api_limit_in_bytes() {
+        let wide = "é".repeat(900);
+        let note = super::event_note(wide);
+        assert!(note.len() <= 1024 && note.ends_with('…'), "{}", note.len());
+        assert_eq!(super::event_note("short".into()), "short");
     }
 }

@@ -74,6 +74,8 @@ impl Loop {
         d.set_leading(*leader.borrow());
         self.ctx.metrics.set_leader(d.is_leading());
         let mut workers: JoinSet<(IncidentKey, Outcome)> = JoinSet::new();
+        let mut watchdog = Watchdog::default();
+        let mut tick = tokio::time::interval(WATCHDOG_TICK);
         loop {
             let retry_at = d.next_retry().map(tokio::time::Instant::from_std);
             tokio::select! {
@@ -88,10 +90,13 @@ impl Loop {
                     self.ctx.metrics.set_leader(leading);
                 }
                 Some(done) = workers.join_next(), if !workers.is_empty() => {
-                    if let Ok((key, outcome)) = done {
-                        d.finished(&key, outcome, Instant::now());
+                    if let Ok((key, outcome)) = done
+                        && d.finished(&key, outcome, Instant::now())
+                    {
+                        self.ctx.metrics.dropped("gave_up");
                     }
                 }
+                _ = tick.tick() => watchdog.check(&d, &self.ctx.metrics, Instant::now()),
                 _ = sleep_until(retry_at) => {}
                 _ = shutdown.changed() => break,
             }
@@ -131,6 +136,33 @@ impl Loop {
     }
 }
 
+const WATCHDOG_TICK: Duration = Duration::from_secs(5);
+/// How long a leader may hold incidents it cannot start before it says so.
+const STALL_WARNING: Duration = Duration::from_secs(15);
+
+/// Publishes the pending gauge and warns (once a minute) while a leader cannot start work.
+#[derive(Default)]
+struct Watchdog {
+    blocked_since: Option<Instant>,
+    warned_at: Option<Instant>,
+}
+
+impl Watchdog {
+    fn check(&mut self, d: &Dispatcher, metrics: &Metrics, now: Instant) {
+        metrics.set_pending(d.pending());
+        let Some(why) = d.blocked() else {
+            self.blocked_since = None;
+            return;
+        };
+        let since = *self.blocked_since.get_or_insert(now);
+        let quiet = self.warned_at.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(60));
+        if now.duration_since(since) >= STALL_WARNING && quiet {
+            self.warned_at = Some(now);
+            tracing::warn!(pending = d.pending(), waited_s = now.duration_since(since).as_secs(), "incidents detected but not diagnosed: {why}");
+        }
+    }
+}
+
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -156,7 +188,11 @@ async fn diagnose(ctx: &Context, incident: Incident) -> Outcome {
     let (ns, name) = (&incident.rollout.namespace, &incident.rollout.name);
     let collection = match ctx.collector.collect(ns, name).await {
         Ok(c) => c,
-        Err(CollectError::RolloutGone(_)) => return Outcome::Dropped,
+        Err(CollectError::RolloutGone(_)) => {
+            ctx.metrics.dropped("rollout_gone");
+            tracing::warn!(rollout = %incident.rollout, "rollout not found when collecting; dropping incident");
+            return Outcome::Dropped;
+        }
         Err(e) => {
             ctx.metrics.collection_error("rollout");
             tracing::warn!(rollout = %incident.rollout, error = %e, "collection failed; will retry");
@@ -170,6 +206,7 @@ async fn diagnose(ctx: &Context, incident: Incident) -> Outcome {
         .is_some_and(|h| h != incident.key.canary_hash)
         && incident.key.canary_hash != "none"
     {
+        ctx.metrics.dropped("moved_on");
         tracing::info!(rollout = %incident.rollout, "rollout moved on before diagnosis; dropping incident");
         return Outcome::Dropped;
     }

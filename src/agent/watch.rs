@@ -74,8 +74,26 @@ where
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(obj: &DynamicObject) -> Option<T> {
-    serde_json::to_value(obj).ok().and_then(|v| serde_json::from_value(v).ok())
+/// An object the model cannot read is skipped, loudly: a Rollout dropped here would otherwise
+/// be an incident nobody hears of.
+fn decode<T: serde::de::DeserializeOwned>(obj: &DynamicObject, what: &'static str, metrics: &Metrics) -> Option<T> {
+    let read = serde_json::to_value(obj).map_err(|e| e.to_string()).and_then(|v| {
+        serde_path_to_error::deserialize::<_, T>(v).map_err(|e| e.to_string())
+    });
+    match read {
+        Ok(t) => Some(t),
+        Err(error) => {
+            metrics.dropped("unreadable_object");
+            tracing::warn!(
+                kind = what,
+                namespace = obj.metadata.namespace.as_deref().unwrap_or(""),
+                name = obj.metadata.name.as_deref().unwrap_or(""),
+                %error,
+                "watched object cannot be read; skipped"
+            );
+            None
+        }
+    }
 }
 
 pub fn spawn_all(client: &kube::Client, scope: &Scope, tx: mpsc::Sender<Msg>, metrics: Arc<Metrics>) -> Vec<tokio::task::JoinHandle<()>> {
@@ -83,13 +101,14 @@ pub fn spawn_all(client: &kube::Client, scope: &Scope, tx: mpsc::Sender<Msg>, me
     let cfg = config(scope);
     for api in apis(client, scope, dynamic(rollouts())) {
         let stream = watcher(api, cfg.clone()).default_backoff();
-        tasks.push(tokio::spawn(forward(stream, tx.clone(), metrics.clone(), "rollouts", |e| match e {
-            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => decode::<Rollout>(&o)
+        let m = metrics.clone();
+        tasks.push(tokio::spawn(forward(stream, tx.clone(), metrics.clone(), "rollouts", move |e| match e {
+            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => decode::<Rollout>(&o, "Rollout", &m)
                 .and_then(|ro| incident::from_rollout(&ro))
                 .map(Msg::Detected)
                 .into_iter()
                 .collect(),
-            watcher::Event::Delete(o) => decode::<Rollout>(&o)
+            watcher::Event::Delete(o) => decode::<Rollout>(&o, "Rollout", &m)
                 .map(|ro| {
                     Msg::RolloutGone(RolloutName {
                         namespace: ro.metadata.namespace_or_default().to_owned(),
@@ -105,8 +124,9 @@ pub fn spawn_all(client: &kube::Client, scope: &Scope, tx: mpsc::Sender<Msg>, me
     // AnalysisRuns carry no user selector: they are filtered by their owning Rollout's fate.
     for api in apis(client, &Scope { namespaces: scope.namespaces.clone(), selector: None }, dynamic(analysis_runs())) {
         let stream = watcher(api, watcher::Config::default()).default_backoff();
-        tasks.push(tokio::spawn(forward(stream, tx.clone(), metrics.clone(), "analysisruns", |e| match e {
-            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => decode::<AnalysisRun>(&o)
+        let m = metrics.clone();
+        tasks.push(tokio::spawn(forward(stream, tx.clone(), metrics.clone(), "analysisruns", move |e| match e {
+            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => decode::<AnalysisRun>(&o, "AnalysisRun", &m)
                 .and_then(|run| incident::from_analysis_run(&run))
                 .map(Msg::Detected)
                 .into_iter()

@@ -90,7 +90,7 @@ pub fn build_evidence(
     let spec_diff = diff_templates(v.stable_template(), v.canary_template(ro), redactor);
     let pods: Vec<&Pod> = v.pods(objects, ns);
     let runs = analysis_runs(ro, objects, &v);
-    let incident = incident(ro, &v, &runs);
+    let mut incident = incident(ro, &v, &runs);
 
     if v.canary_rs.is_none() && v.canary_hash.is_some() {
         gaps.push(Gap::new(
@@ -110,25 +110,23 @@ pub fn build_evidence(
         .analysis_run_refs()
         .filter(|r| !runs.iter().any(|a| a.metadata.name == r.name))
     {
-        gaps.push(Gap::new(
-            "analysisrun",
-            &missing.name,
-            "referenced by the Rollout status but not present",
-        ));
+        let reason = super::partial::missing_run_reason(ns, &ro.metadata.name, &missing.name);
+        gaps.push(Gap::new("analysisrun", &missing.name, &reason));
     }
 
     let pod_facts: Vec<PodFacts> = pods
         .iter()
         .map(|p| super::facts::pod_facts(p, v.role_of_hash(p.pod_template_hash())))
         .collect();
-    let events = super::facts::events(ro, objects, &v, &pods, &runs, ns);
+    let mut events = super::facts::events(ro, objects, &v, &pods, &runs, ns);
+    super::partial::redact_statuses(&mut incident, &mut events, redactor);
     let analysis = runs
         .iter()
         .map(|r| super::facts::analysis_run(r, cfg.measurements_per_metric, redactor))
         .collect();
     let logs = mine_logs(&pod_facts, logs, redactor, cfg, &mut gaps);
 
-    Evidence {
+    let mut ev = Evidence {
         rollout: RolloutRef {
             namespace: ns.to_owned(),
             name: ro.metadata.name.clone(),
@@ -142,7 +140,10 @@ pub fn build_evidence(
         logs,
         gaps,
         truncation: Truncation::default(),
-    }
+    };
+    let thin = super::partial::thin_snapshot_gaps(&ev);
+    ev.gaps.extend(thin);
+    ev
 }
 
 

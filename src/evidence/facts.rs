@@ -132,6 +132,10 @@ pub fn events(
     runs: &[&AnalysisRun],
     ns: &str,
 ) -> Vec<EventFact> {
+    // Objects the snapshot lacks still belong to a version the status names by hash.
+    let by_name = |e: &Event| {
+        super::partial::role_by_name(&ro.metadata.name, v, &e.involved_object.kind, &e.involved_object.name)
+    };
     let role_of = |e: &Event| -> Option<Role> {
         let name = e.involved_object.name.as_str();
         match e.involved_object.kind.as_str() {
@@ -161,8 +165,9 @@ pub fn events(
                         name.strip_prefix(rs.metadata.name.as_str())
                             .is_some_and(|s| s.starts_with('-'))
                     })
+                    || by_name(e).is_some()
             }
-            "ReplicaSet" => v.all_rs.iter().any(|rs| rs.metadata.name == name),
+            "ReplicaSet" => v.all_rs.iter().any(|rs| rs.metadata.name == name) || by_name(e).is_some(),
             _ => false,
         }
     };
@@ -204,7 +209,8 @@ pub fn events(
                         })
                         .map(|rs| v.role_of_hash(rs.pod_template_hash()))
                 })?
-            }),
+            })
+            .or_else(|| by_name(e)),
             type_: e.type_.clone(),
             reason: e.reason.clone(),
             message: e.message.clone(),

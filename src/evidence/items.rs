@@ -16,6 +16,7 @@ impl Evidence {
                 condition_text(c),
             ));
         }
+        out.extend(super::partial::status_items(self));
         for run in &self.analysis {
             let ref_ = format!("AnalysisRun/{}", run.name);
             let text = match &run.message {

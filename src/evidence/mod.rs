@@ -5,6 +5,9 @@ mod build;
 mod facts;
 mod items;
 mod model;
+mod partial;
+pub mod stated;
+pub mod status_text;
 #[cfg(test)]
 pub(crate) mod testing;
 mod resolve;

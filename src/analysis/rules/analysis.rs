@@ -233,7 +233,7 @@ pub fn manual_abort(ev: &Evidence) -> Option<Finding> {
         .conditions
         .iter()
         .find(|c| c.reason.as_deref() == Some("RolloutAborted"));
-    if !ev.incident.aborted && aborted.is_none() {
+    if (!ev.incident.aborted && aborted.is_none()) || super::stated::abort_explained(ev) {
         return None;
     }
     let analysis_failed = failed_metrics(ev).next().is_some()

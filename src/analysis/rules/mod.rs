@@ -8,6 +8,7 @@
 
 mod analysis;
 mod signals;
+mod stated;
 mod workload;
 
 use crate::diagnosis::{Action, Category};
@@ -39,8 +40,11 @@ pub const DECISIVE: f64 = 0.5;
 type Rule = fn(&Evidence) -> Option<Finding>;
 
 /// In specificity order.
+/// What the controller stated follows what the objects show: a statement speaks for objects
+/// the snapshot lacks, and an object that is there is the better witness.
 const RULES: &[Rule] = &[
     workload::invalid_spec,
+    stated::spec,
     workload::unschedulable,
     workload::image_pull,
     workload::config_missing,
@@ -48,8 +52,11 @@ const RULES: &[Rule] = &[
     analysis::dependency_failure,
     workload::crash_loop,
     workload::probe_failure,
+    stated::workload,
     analysis::analysis_error,
     analysis::metric_regression,
+    stated::analysis,
+    stated::deadline,
     analysis::manual_abort,
     analysis::progress_deadline,
 ];
@@ -76,6 +83,13 @@ pub fn classify(ev: &Evidence) -> RulesOutcome {
         None => unknown(ev),
     };
     found.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    // A statement and the object it speaks for may both find a category: one is enough.
+    let mut seen = vec![decision.category];
+    found.retain(|f| {
+        let new = !seen.contains(&f.category);
+        seen.push(f.category);
+        new
+    });
     RulesOutcome {
         decision,
         alternatives: found,

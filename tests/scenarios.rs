@@ -1,4 +1,6 @@
-//! Scenario corpus: every `fixtures/scenarios/<name>/` that holds an `expected.yaml` is a
+//! Scenario corpora: every `fixtures/scenarios/<name>/` (full snapshots) and
+//! `fixtures/partial/<name>/` (what users actually post: a Rollout alone, or with an
+//! AnalysisRun, a ReplicaSet or a few events) that holds an `expected.yaml` is a
 //! snapshot directory (`objects.yaml` + `logs/<pod>/<container>[.previous].log[.gz]`) with
 //! the diagnosis it must produce.
 //!
@@ -14,6 +16,8 @@
 //!     contains: OOMKilled  # substring of the cited item's text (case-sensitive)
 //! must_not_contain:        # optional: strings that must NOT appear anywhere in the JSON
 //!   - hunter2              # diagnosis (e.g. a secret that has to be redacted)
+//! known_gap: true          # optional: the right answer, which the pipeline does not give
+//!                          # yet; reported, not failed (and reported when it starts passing)
 //! ```
 //!
 //! Remediation action names: revert_image, restore_env, raise_memory_limit, fix_probe,
@@ -51,6 +55,8 @@ struct Expected {
     evidence: Vec<ExpectedEvidence>,
     #[serde(default)]
     must_not_contain: Vec<String>,
+    #[serde(default)]
+    known_gap: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,14 +88,20 @@ struct Scenario {
     expected: Expected,
 }
 
-fn scenarios_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios")
+const CORPORA: [&str; 2] = ["scenarios", "partial"];
+
+fn corpus_root(corpus: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(corpus)
 }
 
-/// Every scenario, sorted by name. Panics on an unreadable or malformed `expected.yaml`:
-/// a broken fixture must not silently drop out of the corpus.
-fn load_scenarios() -> Vec<Scenario> {
-    let root = scenarios_root();
+fn load_all() -> Vec<Scenario> {
+    CORPORA.iter().flat_map(|c| load_scenarios(c)).collect()
+}
+
+/// Every scenario of a corpus, sorted by name. Panics on an unreadable or malformed
+/// `expected.yaml`: a broken fixture must not silently drop out of the corpus.
+fn load_scenarios(corpus: &str) -> Vec<Scenario> {
+    let root = corpus_root(corpus);
     let mut out = Vec::new();
     let entries = std::fs::read_dir(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
     for entry in entries {
@@ -98,7 +110,7 @@ fn load_scenarios() -> Vec<Scenario> {
         if !dir.is_dir() || !file.is_file() {
             continue;
         }
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let name = format!("{corpus}/{}", dir.file_name().unwrap().to_string_lossy());
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let expected: Expected = serde_yaml_ng::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: invalid expected.yaml: {e}", file.display()));
@@ -129,8 +141,8 @@ fn validate_expected(name: &str, e: &Expected) {
 
 #[test]
 fn every_snapshot_loads() {
-    let scenarios = load_scenarios();
-    assert!(!scenarios.is_empty(), "no scenarios under {}", scenarios_root().display());
+    let scenarios = load_all();
+    assert!(!scenarios.is_empty(), "no scenarios under {}", corpus_root("").display());
     let mut failures = Vec::new();
     for sc in &scenarios {
         match Snapshot::load(&sc.dir) {
@@ -159,7 +171,7 @@ fn every_snapshot_loads() {
 
 #[test]
 fn corpus_covers_every_category() {
-    let scenarios = load_scenarios();
+    let scenarios = load_scenarios("scenarios");
     assert!(
         scenarios.len() >= 30,
         "only {} scenarios; the corpus must hold at least 30",
@@ -179,6 +191,7 @@ fn corpus_covers_every_category() {
 
 struct Outcome {
     name: String,
+    known_gap: bool,
     expected: String,
     got: String,
     problems: Vec<String>,
@@ -251,7 +264,7 @@ fn one_line(s: &str, max: usize) -> String {
 
 #[test]
 fn scenarios_diagnose_as_expected() {
-    let scenarios = load_scenarios();
+    let scenarios = load_all();
     assert!(!scenarios.is_empty());
     let mut outcomes = Vec::new();
     for sc in &scenarios {
@@ -267,6 +280,7 @@ fn scenarios_diagnose_as_expected() {
         };
         outcomes.push(Outcome {
             name: sc.name.clone(),
+            known_gap: sc.expected.known_gap,
             expected: sc.expected.category.clone(),
             got,
             problems,
@@ -288,7 +302,16 @@ fn scenarios_diagnose_as_expected() {
         println!("  {cat:<20} {ok}/{all}");
     }
 
-    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.problems.is_empty()).collect();
+    for o in outcomes.iter().filter(|o| o.known_gap) {
+        match o.problems.is_empty() {
+            true => println!("known gap now passes (drop `known_gap`): {}", o.name),
+            false => println!("known gap: {} got {}: {}", o.name, o.got, o.problems.join("; ")),
+        }
+    }
+    let failed: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| !o.problems.is_empty() && !o.known_gap)
+        .collect();
     if failed.is_empty() {
         return;
     }

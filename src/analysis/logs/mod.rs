@@ -191,6 +191,7 @@ impl LogMiner {
         LogEvidence {
             streams: self.streams,
             findings,
+            coverage: Vec::new(),
         }
     }
 }

@@ -43,6 +43,7 @@ pub fn from_rules(ev: &Evidence, outcome: RulesOutcome) -> Diagnosis {
             stable_hash: inc.stable_hash.clone(),
             canary_image: inc.canary_image.clone(),
             stable_image: inc.stable_image.clone(),
+            logs: ev.logs.coverage.clone(),
         },
         alternatives: outcome
             .alternatives

@@ -96,6 +96,10 @@ pub struct IncidentSummary {
     pub stable_hash: Option<String>,
     pub canary_image: Vec<String>,
     pub stable_image: Vec<String>,
+    /// Pods and lines whose logs were read, per version: a comparison of 1 stable pod's 12
+    /// lines is thin, and a reader must be able to see that.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<crate::evidence::LogCoverage>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -53,6 +53,26 @@ fn images_line(d: &Diagnosis) -> Option<String> {
     })
 }
 
+/// "canary 2 of 3 pods, 840 lines · stable 0 of 2 pods": says when the log comparison is thin.
+fn logs_line(d: &Diagnosis) -> Option<String> {
+    let parts: Vec<String> = d
+        .incident
+        .logs
+        .iter()
+        .filter(|c| c.role != crate::evidence::Role::Other || c.pods_read > 0)
+        .map(|c| {
+            let role = format!("{:?}", c.role).to_lowercase();
+            let lines = if c.pods_read > 0 {
+                format!(", {} line{}", c.lines, if c.lines == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            };
+            format!("{role} {} of {} pod{}{lines}", c.pods_read, c.pods, if c.pods == 1 { "" } else { "s" })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 pub fn text(d: &Diagnosis) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -65,6 +85,9 @@ pub fn text(d: &Diagnosis) -> String {
     let _ = writeln!(out, "  rollout   {}", context_line(d));
     if let Some(images) = images_line(d) {
         let _ = writeln!(out, "  images    {images}");
+    }
+    if let Some(logs) = logs_line(d) {
+        let _ = writeln!(out, "  logs      {logs}");
     }
     if let Some(m) = &d.incident.message {
         let _ = writeln!(out, "  message   {}", clip(m, 160));
@@ -162,6 +185,9 @@ pub fn markdown(d: &Diagnosis) -> String {
     let _ = writeln!(out, "- **Rollout:** {}", context_line(d));
     if let Some(images) = images_line(d) {
         let _ = writeln!(out, "- **Images:** {images}");
+    }
+    if let Some(logs) = logs_line(d) {
+        let _ = writeln!(out, "- **Logs read:** {logs}");
     }
     let _ = writeln!(
         out,

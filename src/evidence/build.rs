@@ -212,6 +212,7 @@ fn incident(ro: &Rollout, v: &Versions, runs: &[&AnalysisRun]) -> Incident {
             .collect(),
         analysis_refs,
         progress_deadline_seconds: ro.spec.progress_deadline_seconds,
+        progress_deadline_abort: ro.spec.progress_deadline_abort,
     }
 }
 

@@ -54,6 +54,8 @@ pub fn pod_facts(pod: &Pod, role: Role) -> PodFacts {
             ));
         }
     }
+    let annotated = pod.metadata.annotations.get(super::sidecar::DEFAULT_CONTAINER);
+    super::sidecar::mark_sidecars(&mut containers, annotated.map(String::as_str));
     PodFacts {
         id: format!("pod/{name}"),
         name: name.clone(),
@@ -97,6 +99,7 @@ fn container_facts(
             .map(|s| state_fact(&s.last_state))
             .filter(|s| *s != ContainerStateFact::Unknown),
         memory_limit,
+        sidecar: false,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod status_text;
 #[cfg(test)]
 pub(crate) mod testing;
 mod resolve;
+pub mod sidecar;
 
 pub use build::{EvidenceConfig, SelectError, build_evidence, select_rollout};
 pub use logplan::{LogRequest, log_plan, log_plan_for, pods_still_wanted};

@@ -84,6 +84,10 @@ pub struct Incident {
     /// AnalysisRuns the Rollout status points at, with the status it recorded for them.
     pub analysis_refs: Vec<AnalysisRef>,
     pub progress_deadline_seconds: Option<i64>,
+    /// `spec.progressDeadlineAbort`: the controller itself aborts when the deadline passes, so
+    /// an abort is not necessarily an operator's.
+    #[serde(default)]
+    pub progress_deadline_abort: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -215,6 +219,10 @@ pub struct ContainerFacts {
     pub state: ContainerStateFact,
     pub last_state: Option<ContainerStateFact>,
     pub memory_limit: Option<String>,
+    /// A mesh proxy or agent beside the app container: its log lines describe the app's
+    /// reachability, not a cause of their own.
+    #[serde(default)]
+    pub sidecar: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

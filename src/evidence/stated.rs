@@ -149,7 +149,9 @@ pub fn statements(ev: &Evidence) -> Vec<Statement> {
         let msg = e.message.as_deref().unwrap_or("");
         let run = (e.object_kind == "AnalysisRun").then_some(e.object_name.as_str());
         if !metric_claims(&mut out, &e.id, run, msg)
-            && e.reason.as_deref() == Some("RolloutAborted")
+            // 1.x writes the deadline sentence as a RolloutAborted event; older controllers
+            // wrote it under the condition's reason.
+            && matches!(e.reason.as_deref(), Some("RolloutAborted" | "ProgressDeadlineExceeded"))
         {
             if let Some(rs) = deadline_text(msg) {
                 push(&mut out, &e.id, Claim::Deadline { replica_set: rs });

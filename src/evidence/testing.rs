@@ -27,6 +27,7 @@ pub fn base() -> Evidence {
             pause_reasons: vec![],
             analysis_refs: vec![],
             progress_deadline_seconds: Some(600),
+            progress_deadline_abort: false,
         },
         analysis: vec![],
         spec_diff: SpecDiff { compared: true, note: None, changes: vec![] },
@@ -63,6 +64,7 @@ pub fn pod(role: Role, ready: bool, state: ContainerStateFact, last: Option<Cont
             state,
             last_state: last,
             memory_limit: Some("256Mi".into()),
+            sidecar: false,
         }],
     }
 }

@@ -1,6 +1,7 @@
 //! Rules about what the canary did to its surroundings and what analysis measured:
-//! dependencies, analysis errors, regressions, and the Rollout-level leftovers.
+//! dependencies, analysis errors and regressions.
 
+use super::attribution::sidecar_symptom;
 use super::signals::*;
 use super::workload::images_of;
 use super::{Finding, boost};
@@ -8,7 +9,10 @@ use crate::diagnosis::{Action, Category};
 use crate::evidence::*;
 
 pub fn dependency_failure(ev: &Evidence) -> Option<Finding> {
-    let hits = canary_logs_matching(ev, &DEPENDENCY);
+    let hits: Vec<&LogFinding> = canary_logs_matching(ev, &DEPENDENCY)
+        .into_iter()
+        .filter(|f| !sidecar_symptom(ev, f))
+        .collect();
     let events: Vec<&EventFact> = canary_events(ev)
         .filter(|e| {
             e.reason.as_deref() != Some("Unhealthy")
@@ -48,7 +52,7 @@ pub fn dependency_failure(ev: &Evidence) -> Option<Finding> {
 }
 
 /// Unsuccessful, non-dry-run metrics with their run.
-fn failed_metrics(ev: &Evidence) -> impl Iterator<Item = (&AnalysisRunFacts, &MetricFacts)> {
+pub(super) fn failed_metrics(ev: &Evidence) -> impl Iterator<Item = (&AnalysisRunFacts, &MetricFacts)> {
     ev.analysis
         .iter()
         .flat_map(|r| r.metrics.iter().map(move |m| (r, m)))
@@ -224,91 +228,5 @@ pub fn metric_regression(ev: &Evidence) -> Option<Finding> {
         ),
         evidence: ids,
         action,
-    })
-}
-
-pub fn manual_abort(ev: &Evidence) -> Option<Finding> {
-    let aborted = ev
-        .incident
-        .conditions
-        .iter()
-        .find(|c| c.reason.as_deref() == Some("RolloutAborted"));
-    if (!ev.incident.aborted && aborted.is_none()) || super::stated::abort_explained(ev) {
-        return None;
-    }
-    let analysis_failed = failed_metrics(ev).next().is_some()
-        || ev.incident.analysis_refs.iter().any(|r| {
-            matches!(
-                r.status.as_deref(),
-                Some("Failed" | "Error" | "Inconclusive")
-            )
-        })
-        || ev
-            .analysis
-            .iter()
-            .any(|r| matches!(r.phase.as_str(), "Failed" | "Error"));
-    if analysis_failed {
-        return None;
-    }
-    let troubled = canary_troubled(ev);
-    let confidence = match (troubled, canary_healthy(ev)) {
-        (true, _) => 0.3,
-        (false, true) => 0.85,
-        (false, false) => 0.7,
-    };
-    let mut ids: Vec<String> = aborted.map(|c| c.id.clone()).into_iter().collect();
-    ids.extend(
-        canary_pods(ev)
-            .filter(|p| p.ready)
-            .take(1)
-            .map(|p| p.id.clone()),
-    );
-    Some(Finding {
-        category: Category::ManualAbort,
-        confidence,
-        rule: "aborted-without-failed-analysis",
-        summary: format!(
-            "The rollout was aborted{} with no failed analysis and {}",
-            ev.incident
-                .aborted_at
-                .as_deref()
-                .map(|t| format!(" at {t}"))
-                .unwrap_or_default(),
-            if canary_healthy(ev) {
-                "a healthy canary"
-            } else {
-                "no sign of a canary fault"
-            }
-        ),
-        evidence: ids,
-        action: Action::None,
-    })
-}
-
-pub fn progress_deadline(ev: &Evidence) -> Option<Finding> {
-    let c = ev
-        .incident
-        .conditions
-        .iter()
-        .find(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded"))?;
-    let mut ids = vec![c.id.clone()];
-    ids.extend(
-        canary_pods(ev)
-            .filter(|p| !p.ready)
-            .take(1)
-            .map(|p| p.id.clone()),
-    );
-    Some(Finding {
-        category: Category::ProgressDeadline,
-        confidence: 0.6,
-        rule: "progress-deadline-exceeded",
-        summary: format!(
-            "The canary did not become available within the progress deadline{}",
-            ev.incident.progress_deadline_seconds.map(|s| format!(" ({s}s)")).unwrap_or_default()
-        ),
-        evidence: ids,
-        action: Action::Investigate {
-            hint: "check why canary pods are not becoming available (readiness, slow start), or raise progressDeadlineSeconds".into(),
-        },
     })
 }

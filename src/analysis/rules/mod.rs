@@ -6,7 +6,10 @@
 //! the CrashLoopBackOff it causes, a crash before the failed analysis it causes), so the
 //! rule order below is the specificity order.
 
+mod abort;
 mod analysis;
+mod attribution;
+mod crash;
 mod signals;
 mod stated;
 mod workload;
@@ -50,15 +53,15 @@ const RULES: &[Rule] = &[
     workload::config_missing,
     workload::oom_killed,
     analysis::dependency_failure,
-    workload::crash_loop,
-    workload::probe_failure,
+    crash::crash_loop,
+    crash::probe_failure,
     stated::workload,
     analysis::analysis_error,
     analysis::metric_regression,
     stated::analysis,
     stated::deadline,
-    analysis::manual_abort,
-    analysis::progress_deadline,
+    abort::manual_abort,
+    abort::progress_deadline,
 ];
 
 pub fn classify(ev: &Evidence) -> RulesOutcome {
@@ -148,3 +151,5 @@ pub(crate) fn boost(base: f64, supports: usize) -> f64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod attribution_tests;

@@ -5,11 +5,11 @@ use super::*;
 use crate::evidence::testing::*;
 use crate::evidence::*;
 
-struct Case {
-    name: &'static str,
-    build: fn(&mut Evidence),
-    category: Category,
-    action: &'static str,
+pub(super) struct Case {
+    pub name: &'static str,
+    pub build: fn(&mut Evidence),
+    pub category: Category,
+    pub action: &'static str,
 }
 
 #[test]
@@ -189,6 +189,11 @@ fn rules_table() {
             action: "investigate",
         },
     ];
+    check(cases);
+}
+
+/// Runs a table: every case must decide its category and action and cite only real evidence.
+pub(super) fn check(cases: impl IntoIterator<Item = Case>) {
     let mut failures = Vec::new();
     for case in cases {
         let mut ev = base();

@@ -1,0 +1,192 @@
+//! Rules about canary containers that crash or fail their probes.
+
+use super::attribution::{seen_in, sidecar_only};
+use super::signals::*;
+use super::workload::{image_change, images_of};
+use super::{Finding, boost};
+use crate::diagnosis::{Action, Category};
+use crate::evidence::*;
+
+pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
+    let mut ids = Vec::new();
+    let mut container = None;
+    let mut entrypoint = false;
+    // The app container first: a sidecar restarting beside it is usually its echo.
+    let mut containers: Vec<&ContainerFacts> = canary_containers(ev).map(|(_, c)| c).collect();
+    containers.sort_by_key(|c| c.sidecar);
+    for c in containers {
+        let waiting = waiting_reason(&c.state);
+        let crashed_before = matches!(&c.last_state, Some(ContainerStateFact::Terminated { exit_code: Some(code), .. }) if *code != 0);
+        let crashed_now = matches!(&c.state, ContainerStateFact::Terminated { exit_code: Some(code), .. } if *code != 0);
+        let start_error = matches!(
+            waiting,
+            Some("RunContainerError" | "StartError" | "CreateContainerError")
+        ) || terminated_reason(&c.state)
+            .is_some_and(|r| r.contains("StartError") || r.contains("ContainerCannotRun"));
+        if waiting == Some("CrashLoopBackOff")
+            || start_error
+            || crashed_now
+            || (crashed_before && c.restart_count > 0)
+        {
+            ids.push(c.id.clone());
+            container.get_or_insert_with(|| c.name.clone());
+            entrypoint |= start_error;
+        }
+    }
+    let back_off = canary_events(ev).filter(|e| {
+        e.reason.as_deref() == Some("BackOff")
+            || e.message.as_deref().is_some_and(|m| {
+                BAD_ENTRYPOINT.is_match(m) && e.type_.as_deref() == Some("Warning")
+            })
+    });
+    ids.extend(back_off.map(|e| e.id.clone()).take(2));
+    if ids.is_empty() {
+        return None;
+    }
+    // The line that explains the crash: an error from the crashed container's previous
+    // instance, canary-only; a sidecar's complaint about the app is its symptom.
+    let crashed = container.as_deref();
+    let cause = canary_specific_logs(ev)
+        .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error) && !f.example.trim().is_empty())
+        .filter(|f| !sidecar_only(ev, f))
+        .min_by_key(|f| {
+            let elsewhere = crashed.is_some_and(|c| !seen_in(f, c));
+            (elsewhere, !f.previous, f.class, std::cmp::Reverse(crash_cause_weight(&f.example)))
+        });
+    // A container the kubelet killed for failing its probe did not crash: probe_failure
+    // explains it, unless the app also died on its own.
+    let probe_killed = canary_events(ev).any(|e| {
+        let m = e.message.as_deref().unwrap_or("");
+        m.contains("probe, will be restarted") || (e.reason.as_deref() == Some("Killing") && m.contains("probe"))
+    });
+    let died_on_its_own = cause.is_some_and(|f| crash_cause_weight(&f.example) >= 2);
+    if let Some(f) = cause {
+        ids.insert(1.min(ids.len()), f.id.clone());
+    }
+    let (canary_image, stable_image) = images_of(ev, container.as_deref());
+    let image_changed = image_change(ev, container.as_deref());
+    if let Some(id) = &image_changed {
+        ids.push(id.clone());
+    }
+    let container = container.unwrap_or_default();
+    Some(Finding {
+        category: Category::CrashLoop,
+        confidence: if probe_killed && !died_on_its_own && !entrypoint {
+            0.4
+        } else {
+            let base = if entrypoint || cause.is_some() { 0.85 } else { 0.75 };
+            boost(base, usize::from(image_changed.is_some()))
+        },
+        rule: "canary-crash-loop",
+        summary: match cause {
+            Some(f) => format!(
+                "Canary container {container} crashes: {}",
+                first_line(&f.example)
+            ),
+            None => format!("Canary container {container} keeps crashing"),
+        },
+        evidence: ids,
+        action: if image_changed.is_some() {
+            Action::RevertImage {
+                container,
+                canary_image,
+                stable_image,
+            }
+        } else {
+            Action::Investigate {
+                hint: "read the crashed container's previous log".into(),
+            }
+        },
+    })
+}
+
+pub(super) fn crashed_container(ev: &Evidence) -> Option<&ContainerFacts> {
+    canary_containers(ev)
+        .map(|(_, c)| c)
+        .filter(|c| c.restart_count > 0 || waiting_reason(&c.state) == Some("CrashLoopBackOff"))
+        .max_by_key(|c| c.restart_count)
+}
+
+fn first_line(s: &str) -> &str {
+    let line = s.lines().next().unwrap_or(s);
+    match line.char_indices().nth(160) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    }
+}
+
+pub fn probe_failure(ev: &Evidence) -> Option<Finding> {
+    let probe_events: Vec<&EventFact> = canary_events(ev)
+        .filter(|e| {
+            let m = e.message.as_deref().unwrap_or("");
+            e.reason.as_deref() == Some("Unhealthy")
+                || m.contains("probe failed")
+                || m.contains("failed liveness probe")
+        })
+        .collect();
+    if probe_events.is_empty() {
+        return None;
+    }
+    let failures: i64 = probe_events.iter().map(|e| e.count).sum();
+    let kind = |e: &EventFact| {
+        let m = e.message.as_deref().unwrap_or("");
+        ["Liveness", "Readiness", "Startup"]
+            .into_iter()
+            .find(|k| m.contains(k))
+            .unwrap_or("Readiness")
+    };
+    let probe = format!("{}Probe", kind(probe_events[0]).to_lowercase());
+    let not_ready_running = canary_containers(ev)
+        .any(|(_, c)| !c.ready && !c.init && matches!(c.state, ContainerStateFact::Running { .. }));
+    let changed = ev
+        .spec_diff
+        .changes
+        .iter()
+        .find(|c| c.field.ends_with("Probe") && c.field.contains(&probe[..probe.len() - 5]));
+    let changed = changed.or_else(|| {
+        ev.spec_diff
+            .changes
+            .iter()
+            .find(|c| c.field.ends_with("Probe"))
+    });
+    // A few failures while an app warms up are normal; persistent ones are a cause.
+    let base = match (not_ready_running || failures >= 3, changed.is_some()) {
+        (true, true) => 0.92,
+        (true, false) => 0.75,
+        (false, true) => 0.6,
+        (false, false) => 0.35,
+    };
+    let mut ids: Vec<String> = probe_events.iter().take(2).map(|e| e.id.clone()).collect();
+    ids.extend(
+        canary_containers(ev)
+            .filter(|(_, c)| !c.ready && !c.init && !c.sidecar)
+            .map(|(_, c)| c.id.clone())
+            .take(1),
+    );
+    ids.extend(changed.map(|c| c.id.clone()));
+    let container = changed
+        .and_then(|c| c.container.clone())
+        .or_else(|| {
+            canary_containers(ev)
+                .find(|(_, c)| !c.init && !c.sidecar)
+                .map(|(_, c)| c.name.clone())
+        })
+        .unwrap_or_default();
+    Some(Finding {
+        category: Category::ProbeFailure,
+        confidence: base,
+        rule: "canary-probe-failing",
+        summary: format!(
+            "Canary {} fails ({failures} failures): {}",
+            changed.map_or(probe.clone(), |c| c.field.clone()),
+            first_line(probe_events[0].message.as_deref().unwrap_or(""))
+        ),
+        evidence: ids,
+        action: Action::FixProbe {
+            container,
+            probe: changed.map_or(probe, |c| c.field.clone()),
+            stable: changed.and_then(|c| c.stable.clone()),
+            canary: changed.and_then(|c| c.canary.clone()),
+        },
+    })
+}

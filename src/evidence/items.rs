@@ -3,6 +3,9 @@
 use super::model::*;
 use crate::diagnosis::{EvidenceItem, EvidenceSource};
 
+/// The spec flag that lets the controller abort on its own at the deadline.
+pub const DEADLINE_ABORT_ID: &str = "rollout/spec/progressDeadlineAbort";
+
 impl Evidence {
     /// Every citable fact, in evidence order.
     pub fn items(&self) -> Vec<EvidenceItem> {
@@ -14,6 +17,18 @@ impl Evidence {
                 EvidenceSource::Rollout,
                 &format!("{ro} condition {}", c.type_),
                 condition_text(c),
+            ));
+        }
+        if self.incident.progress_deadline_abort {
+            let deadline = self
+                .incident
+                .progress_deadline_seconds
+                .map_or_else(|| " (default 600s)".to_owned(), |s| format!(", progressDeadlineSeconds: {s}"));
+            out.push(item(
+                DEADLINE_ABORT_ID,
+                EvidenceSource::Rollout,
+                &format!("{ro} spec"),
+                format!("progressDeadlineAbort: true{deadline}"),
             ));
         }
         out.extend(super::partial::status_items(self));

@@ -16,4 +16,5 @@ pub mod sidecar;
 
 pub use build::{EvidenceConfig, SelectError, build_evidence, select_rollout};
 pub use logplan::{LogRequest, log_plan, log_plan_for, pods_still_wanted};
+pub use items::DEADLINE_ABORT_ID;
 pub use model::*;

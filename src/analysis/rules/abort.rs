@@ -116,7 +116,8 @@ fn inferred_deadline_abort(ev: &Evidence) -> Option<Finding> {
         return None;
     }
     let pods_known = canary_pods(ev).next().is_some();
-    let mut ids: Vec<String> = abort_condition(ev).map(|c| c.id.clone()).into_iter().collect();
+    let mut ids: Vec<String> = vec![DEADLINE_ABORT_ID.to_owned()];
+    ids.extend(abort_condition(ev).map(|c| c.id.clone()));
     ids.extend(canary_pods(ev).filter(|p| !p.ready).take(1).map(|p| p.id.clone()));
     Some(Finding {
         category: Category::ProgressDeadline,

@@ -11,6 +11,7 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
     let mut ids = Vec::new();
     let mut container = None;
     let mut entrypoint = false;
+    let mut start_message: Option<&str> = None;
     // The app container first: a sidecar restarting beside it is usually its echo.
     let mut containers: Vec<&ContainerFacts> = canary_containers(ev).map(|(_, c)| c).collect();
     containers.sort_by_key(|c| c.sidecar);
@@ -18,11 +19,28 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
         let waiting = waiting_reason(&c.state);
         let crashed_before = matches!(&c.last_state, Some(ContainerStateFact::Terminated { exit_code: Some(code), .. }) if *code != 0);
         let crashed_now = matches!(&c.state, ContainerStateFact::Terminated { exit_code: Some(code), .. } if *code != 0);
+        // containerd reports a missing entrypoint as the last instance's StartError while
+        // the container waits in CrashLoopBackOff.
+        let start_failed = |s: &ContainerStateFact| {
+            terminated_reason(s).is_some_and(|r| r.contains("StartError") || r.contains("ContainerCannotRun"))
+        };
+        let last_start_failed = c.last_state.as_ref().is_some_and(start_failed);
         let start_error = matches!(
             waiting,
             Some("RunContainerError" | "StartError" | "CreateContainerError")
-        ) || terminated_reason(&c.state)
-            .is_some_and(|r| r.contains("StartError") || r.contains("ContainerCannotRun"));
+        ) || start_failed(&c.state)
+            || last_start_failed;
+        if start_error && start_message.is_none() {
+            let failed_start = |s: &&ContainerStateFact| {
+                start_failed(s)
+                    || matches!(waiting_reason(s), Some("RunContainerError" | "StartError" | "CreateContainerError"))
+            };
+            start_message = [Some(&c.state), c.last_state.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter(failed_start)
+                .find_map(state_message);
+        }
         if waiting == Some("CrashLoopBackOff")
             || start_error
             || crashed_now
@@ -83,7 +101,10 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
                 "Canary container {container} crashes: {}",
                 first_line(&f.example)
             ),
-            None => format!("Canary container {container} keeps crashing"),
+            None => match start_message.or_else(|| entrypoint_event(ev)) {
+                Some(m) if entrypoint => format!("Canary container {container} cannot start: {}", first_line(start_failure(m))),
+                _ => format!("Canary container {container} keeps crashing"),
+            },
         },
         evidence: ids,
         action: if image_changed.is_some() {
@@ -105,6 +126,28 @@ pub(super) fn crashed_container(ev: &Evidence) -> Option<&ContainerFacts> {
         .map(|(_, c)| c)
         .filter(|c| c.restart_count > 0 || waiting_reason(&c.state) == Some("CrashLoopBackOff"))
         .max_by_key(|c| c.restart_count)
+}
+
+fn state_message(s: &ContainerStateFact) -> Option<&str> {
+    match s {
+        ContainerStateFact::Waiting { message, .. } | ContainerStateFact::Terminated { message, .. } => {
+            message.as_deref().filter(|m| !m.trim().is_empty())
+        }
+        _ => None,
+    }
+}
+
+fn entrypoint_event(ev: &Evidence) -> Option<&str> {
+    canary_events(ev)
+        .filter(|e| e.type_.as_deref() == Some("Warning") && e.reason.as_deref() != Some("BackOff"))
+        .find_map(|e| e.message.as_deref().filter(|m| BAD_ENTRYPOINT.is_match(m)))
+}
+
+/// The runtime's own words after its wrapping: `…unable to start container process: exec:
+/// "/app/x": stat /app/x: no such file or directory: unknown` → `exec: "/app/x": stat …`.
+fn start_failure(m: &str) -> &str {
+    let inner = m.rsplit_once("unable to start container process: ").map_or(m, |(_, r)| r);
+    inner.strip_suffix(": unknown").unwrap_or(inner)
 }
 
 fn first_line(s: &str) -> &str {

@@ -293,6 +293,9 @@ pub fn deadline(ev: &Evidence) -> Option<Finding> {
         _ => None,
     })?;
     let mut ids = vec![s.id];
+    if ev.incident.aborted && ev.incident.progress_deadline_abort {
+        ids.push(DEADLINE_ABORT_ID.to_owned());
+    }
     ids.extend(
         canary_pods(ev)
             .filter(|p| !p.ready)

@@ -128,3 +128,19 @@ fn abort_provenance_table() {
         },
     ]);
 }
+
+#[test]
+fn a_probe_left_on_a_port_the_canary_moved_away_from_is_named() {
+    let mut e = base();
+    e.pods.push(pod(Role::Canary, false, running(), None, 0));
+    e.events.push(event(1, Role::Canary, "Warning", "Unhealthy", "Startup probe failed: Get \"http://10.0.0.7:8080/startup\": dial tcp 10.0.0.7:8080: connect: connection refused", 40));
+    let mut ports = change("ports", ChangeKind::Changed, "", "");
+    ports.stable = Some(serde_json::json!([{"containerPort": 8080, "name": "http"}]));
+    ports.canary = Some(serde_json::json!([{"containerPort": 9090, "name": "http"}]));
+    e.spec_diff.changes.push(ports);
+    let d = super::classify(&e).decision;
+    assert_eq!(d.category, Category::ProbeFailure);
+    assert!(d.summary.contains("no longer exposes port 8080"), "{}", d.summary);
+    assert!(d.evidence.contains(&"spec/app/ports".to_owned()), "{:?}", d.evidence);
+    assert!(d.confidence >= 0.9, "{}", d.confidence);
+}

@@ -6,6 +6,8 @@ use super::workload::{image_change, images_of};
 use super::{Finding, boost};
 use crate::diagnosis::{Action, Category};
 use crate::evidence::*;
+use regex::Regex;
+use std::sync::LazyLock;
 
 pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
     let mut ids = Vec::new();
@@ -192,8 +194,13 @@ pub fn probe_failure(ev: &Evidence) -> Option<Finding> {
             .iter()
             .find(|c| c.field.ends_with("Probe"))
     });
+    // An unchanged probe still aimed at a port the canary stopped exposing.
+    let moved = changed
+        .is_none()
+        .then(|| probe_events.iter().find_map(|e| moved_port(ev, e.message.as_deref()?)))
+        .flatten();
     // A few failures while an app warms up are normal; persistent ones are a cause.
-    let base = match (not_ready_running || failures >= 3, changed.is_some()) {
+    let base = match (not_ready_running || failures >= 3, changed.is_some() || moved.is_some()) {
         (true, true) => 0.92,
         (true, false) => 0.75,
         (false, true) => 0.6,
@@ -206,8 +213,9 @@ pub fn probe_failure(ev: &Evidence) -> Option<Finding> {
             .map(|(_, c)| c.id.clone())
             .take(1),
     );
-    ids.extend(changed.map(|c| c.id.clone()));
+    ids.extend(changed.or(moved.map(|(c, _)| c)).map(|c| c.id.clone()));
     let container = changed
+        .or(moved.map(|(c, _)| c))
         .and_then(|c| c.container.clone())
         .or_else(|| {
             canary_containers(ev)
@@ -223,7 +231,9 @@ pub fn probe_failure(ev: &Evidence) -> Option<Finding> {
             "Canary {} fails ({failures} failures): {}",
             changed.map_or(probe.clone(), |c| c.field.clone()),
             first_line(probe_events[0].message.as_deref().unwrap_or(""))
-        ),
+        ) + &moved.map_or(String::new(), |(_, port)| {
+            format!("; the canary no longer exposes port {port}, which the probe still targets")
+        }),
         evidence: ids,
         action: Action::FixProbe {
             container,
@@ -232,4 +242,25 @@ pub fn probe_failure(ev: &Evidence) -> Option<Finding> {
             canary: changed.and_then(|c| c.canary.clone()),
         },
     })
+}
+
+static PROBE_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:https?://[^/\s"]+:|dial tcp [^\s]+:)(\d{1,5})\b"#)
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+});
+
+/// The port a probe failure names, when the spec diff shows the canary's container ports
+/// dropped it: the app moved, the probe did not.
+fn moved_port<'e>(ev: &'e Evidence, message: &str) -> Option<(&'e SpecChange, u16)> {
+    let port: u16 = PROBE_PORT.captures(message)?[1].parse().ok()?;
+    let exposes = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .and_then(|v| v.as_array())
+            .is_some_and(|ports| ports.iter().any(|p| p["containerPort"].as_u64() == Some(u64::from(port))))
+    };
+    ev.spec_diff
+        .changes
+        .iter()
+        .find(|c| c.field == "ports" && exposes(&c.stable) && !exposes(&c.canary))
+        .map(|c| (c, port))
 }

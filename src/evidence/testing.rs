@@ -124,6 +124,11 @@ pub fn stable_logs() -> LogStream {
     LogStream { pod: "checkout-s-1".into(), container: "app".into(), role: Role::Stable, previous: false, lines: 500, bytes: 50_000, truncated_lines: 0, invalid_utf8_lines: 0, binary: false, capped: false, skipped_lines: 0, tail_lines: 0, rest_unread: false }
 }
 
+/// A canary log as long as `stable_logs()`: a line the canary logs often would show there too.
+pub fn canary_logs() -> LogStream {
+    LogStream { pod: "checkout-c-1".into(), role: Role::Canary, ..stable_logs() }
+}
+
 pub fn change(field: &str, kind: ChangeKind, stable: &str, canary: &str) -> SpecChange {
     let v = |s: &str| (!s.is_empty()).then(|| serde_json::Value::String(s.into()));
     SpecChange { id: format!("spec/app/{field}"), container: Some("app".into()), field: field.into(), kind, stable: v(stable), canary: v(canary) }

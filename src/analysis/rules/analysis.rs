@@ -1,7 +1,7 @@
 //! Rules about what the canary did to its surroundings and what analysis measured:
 //! dependencies, analysis errors and regressions.
 
-use super::attribution::sidecar_symptom;
+use super::attribution::{sidecar_symptom, stable_absence_proven};
 use super::signals::*;
 use super::workload::images_of;
 use super::{Finding, boost};
@@ -21,13 +21,18 @@ pub fn dependency_failure(ev: &Evidence) -> Option<Finding> {
         .collect();
     let first = hits.first()?;
     let target = hits.iter().find_map(|f| dependency_target(&f.example));
-    let proven_contrast = has_stable_logs(ev);
+    // "while the stable version can" needs a stable sample in which the line would show.
+    let proven_contrast = hits.iter().any(|f| {
+        stable_absence_proven(ev, f) || f.class == LogClass::MoreFrequentInCanary
+    });
     let consequence = canary_troubled(ev) || failed_metrics(ev).next().is_some();
     let base = match (proven_contrast, consequence) {
         (true, true) => 0.85,
         (true, false) => 0.65,
-        (false, true) => 0.6,
-        (false, false) => 0.45,
+        // Unproven: the line may be noise the stable version shares; what was measured or
+        // what the kubelet saw decides, the dependency stays an alternative.
+        (false, true) => 0.45,
+        (false, false) => 0.4,
     };
     let mut ids: Vec<String> = hits.iter().take(2).map(|f| f.id.clone()).collect();
     ids.extend(events.iter().take(1).map(|e| e.id.clone()));

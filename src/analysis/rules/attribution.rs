@@ -63,6 +63,17 @@ pub fn sidecar_symptom(ev: &Evidence, f: &LogFinding) -> bool {
     sidecar_only(ev, f) && (self_directed(&f.example) || canary_app_troubled(ev))
 }
 
+/// Would the stable logs read have shown this line, at the canary's rate, at least 3 times?
+/// Only then does its absence there prove the canary alone has it (P(0) < 5 % under equal
+/// rates); a thin stable sample proves nothing either way.
+pub fn stable_absence_proven(ev: &Evidence, f: &LogFinding) -> bool {
+    let lines = |role: Role| -> u64 {
+        ev.logs.streams.iter().filter(|s| s.role == role).map(|s| s.lines).sum()
+    };
+    let (canary, stable) = (lines(Role::Canary), lines(Role::Stable));
+    canary > 0 && f.stable_count == 0 && f.canary_count as f64 * stable as f64 / canary as f64 >= 3.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,7 @@ fn attribution_table() {
             name: "a proxy that cannot reach a remote dependency beside a healthy app still names it",
             build: |e| {
                 e.incident.aborted = false;
-                e.logs.streams.push(stable_logs());
+                e.logs.streams.extend([stable_logs(), canary_logs()]);
                 meshed_canary(e, running(), None, 0);
                 e.pods[0].ready = true;
                 e.pods[0].containers[1].ready = true;
@@ -66,6 +66,21 @@ fn attribution_table() {
             },
             category: Category::DependencyFailure,
             action: "check_dependency",
+        },
+        Case {
+            name: "a dependency line absent from a thin stable sample does not beat a measured regression",
+            build: |e| {
+                let mut thin = stable_logs();
+                thin.lines = 20;
+                let mut canary = canary_logs();
+                canary.lines = 600;
+                e.logs.streams.extend([thin, canary]);
+                e.pods.push(pod(Role::Canary, true, running(), None, 0));
+                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Warn, "recommendations: read ECONNRESET", 30, 0, false));
+                e.analysis.push(metric("Failed", &["[0.91]"], "prometheus"));
+            },
+            category: Category::MetricRegression,
+            action: "investigate_regression",
         },
         Case {
             name: "a dependency error the stable version logs at the same rate is noise",

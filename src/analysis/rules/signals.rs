@@ -154,14 +154,6 @@ pub fn canary_logs_matching<'e>(ev: &'e Evidence, pattern: &Regex) -> Vec<&'e Lo
         .collect()
 }
 
-/// Were stable logs read at all? Without them "the stable can" is unproven.
-pub fn has_stable_logs(ev: &Evidence) -> bool {
-    ev.logs
-        .streams
-        .iter()
-        .any(|s| s.role == Role::Stable && s.lines > 0)
-}
-
 /// Canary pods exist and every one is ready with no restarts.
 pub fn canary_healthy(ev: &Evidence) -> bool {
     let mut pods = canary_pods(ev).peekable();

@@ -105,7 +105,7 @@ fn rules_table() {
             name: "new connection errors in the canary only",
             build: |e| {
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
-                e.logs.streams.push(stable_logs());
+                e.logs.streams.extend([stable_logs(), canary_logs()]);
                 e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Error, "dial tcp 10.0.4.2:5432: connect: connection refused", 120, 0, false));
                 e.analysis.push(metric("Failed", &["[0.3]"], "prometheus"));
             },

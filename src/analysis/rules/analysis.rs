@@ -26,9 +26,12 @@ pub fn dependency_failure(ev: &Evidence) -> Option<Finding> {
         stable_absence_proven(ev, f) || f.class == LogClass::MoreFrequentInCanary
     });
     let consequence = canary_troubled(ev) || failed_metrics(ev).next().is_some();
+    // A dependency error the process died of is no background noise.
+    let fatal = hits.iter().any(|f| f.previous || f.level == LogLevel::Fatal);
     let base = match (proven_contrast, consequence) {
         (true, true) => 0.85,
         (true, false) => 0.65,
+        (false, true) if fatal => 0.6,
         // Unproven: the line may be noise the stable version shares; what was measured or
         // what the kubelet saw decides, the dependency stays an alternative.
         (false, true) => 0.45,

@@ -83,6 +83,15 @@ fn attribution_table() {
             action: "investigate_regression",
         },
         Case {
+            name: "without stable logs, the dependency error a crashed instance died of decides",
+            build: |e| {
+                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 1)), 5));
+                e.logs.findings.push(log(1, LogClass::Error, LogLevel::Fatal, "FATAL: could not connect to orders-db.shop.svc:5432: connection refused", 5, 0, true));
+            },
+            category: Category::DependencyFailure,
+            action: "check_dependency",
+        },
+        Case {
             name: "a dependency error the stable version logs at the same rate is noise",
             build: |e| {
                 e.logs.streams.push(stable_logs());

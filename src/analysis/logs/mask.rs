@@ -99,11 +99,18 @@ fn is_header_word(tok: &str) -> bool {
             .is_some()
 }
 
-/// Splits on ASCII whitespace, except that a short `[...]` group stays one token: headers
+/// Pipes separate fields as whitespace does (`ts|component|pid|message`): kept inside a token
+/// they would glue the header to the message's first word, and masking the header's digits
+/// would then swallow that word too.
+fn is_separator(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b'|'
+}
+
+/// Splits on ASCII whitespace and pipes, except that a short `[...]` group stays one token: headers
 /// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
 /// word count would otherwise change the line's length and so its template.
 fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
-    let s = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let s = rest.trim_start_matches(|c: char| c.is_ascii() && is_separator(c as u8));
     if s.is_empty() {
         *rest = s;
         return None;
@@ -118,7 +125,7 @@ fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
     }
     let end = b[from..]
         .iter()
-        .position(u8::is_ascii_whitespace)
+        .position(|&c| is_separator(c))
         .map_or(b.len(), |p| from + p);
     let (tok, tail) = s.split_at(end);
     *rest = tail;
@@ -190,6 +197,10 @@ mod tests {
                 "worker[<*>]: request \"<*>\" done",
             ),
             ("  spaced\tout   words  ", "spaced out words"),
+            (
+                "20240102-03:04:05:006|Stepper|30002312|onStep 3",
+                "<*>:<*>:<*>:<*> Stepper <*> onStep <*>",
+            ),
             ("INFO [IPC Server handler 5 on 80] x", "INFO [<*>] x"),
             ("INFO [Async event handler] x", "INFO [<*>] x"),
             ("<*> [main] INFO c.e.App: up", "<*> [<*>] INFO c.e.App: up"),

@@ -86,8 +86,9 @@ fn templates(path: &Path, output: Output, out: &mut dyn Write) -> anyhow::Result
         .next_line()
         .with_context(|| format!("cannot read {}", path.display()))?
     {
-        ids.push(miner.mine(line).template);
+        miner.feed(line, &mut |_, m| ids.push(m.template));
     }
+    miner.end_stream(&mut |_, m| ids.push(m.template));
     // Unbounded: never cut today, but if a bound is ever set the output must say so.
     if let Some(cut) = reader.stats().cut_note() {
         eprintln!("note: {}: {cut}", path.display());

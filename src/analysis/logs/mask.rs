@@ -109,7 +109,7 @@ fn is_separator(b: u8) -> bool {
 /// Splits on ASCII whitespace and pipes, except that a short `[...]` group stays one token: headers
 /// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
 /// word count would otherwise change the line's length and so its template.
-fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
+pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
     let s = rest.trim_start_matches(|c: char| c.is_ascii() && is_separator(c as u8));
     if s.is_empty() {
         *rest = s;

@@ -1,0 +1,249 @@
+//! Line headers learned per stream. Whatever a program puts before its message (timestamps
+//! in any form, pids, hosts with numbers, levels, `[thread]` tags, `-` separators) sits in
+//! the same leading columns of almost every line with almost the same *shape*, while the
+//! message's first words vary with the event. So the header is learned from a sample of the
+//! stream's first lines as the run of leading columns whose shapes are near-constant and
+//! header-like, and each line is mined without it: the same event then gives the same tokens
+//! under any header, and header fields that vary on their own cannot split an event.
+
+use super::hash::FxHasher;
+use super::level::word_level;
+use super::mask::next_token;
+use std::hash::Hasher;
+
+/// Tunables, chosen by leave-one-dataset-out on the public LogHub-2k sets (see README).
+#[derive(Debug, Clone)]
+pub struct HeaderConfig {
+    /// Lines held back at a stream's start to learn its header.
+    pub sample_lines: usize,
+    /// Fewer sample lines than this: too little evidence, nothing is stripped.
+    pub min_lines: usize,
+    /// Leading columns considered.
+    pub max_columns: usize,
+    /// Share of sample lines whose token in a column must have an accepted shape.
+    pub coverage: f64,
+    /// Share a shape needs in its column to be accepted there.
+    pub min_shape_share: f64,
+}
+
+impl Default for HeaderConfig {
+    fn default() -> Self {
+        HeaderConfig {
+            sample_lines: 128,
+            min_lines: 16,
+            max_columns: 10,
+            coverage: 0.9,
+            min_shape_share: 0.05,
+        }
+    }
+}
+
+/// Shape class of a token: a hash of its shape, plus whether that shape can be header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    hash: u64,
+    header_like: bool,
+}
+
+const LEVEL: u64 = 1;
+const DATE_WORD: u64 = 2;
+const BRACKETED: u64 = 3;
+
+/// Names of months and weekdays: parts of a timestamp in every common human-readable form.
+const DATE_WORDS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+];
+
+pub fn is_date_word(w: &str) -> bool {
+    (3..=4).contains(&w.len()) && DATE_WORDS.iter().any(|d| w.eq_ignore_ascii_case(d))
+}
+
+/// Runs of letters become `a`, runs of alphanumerics holding a digit `0`, other bytes stay,
+/// repeated bytes collapse: `2016-09-28T04:30:30.1Z` and `1999-01-01T00:00:00.42Z` agree,
+/// `node-7` and `node-212` agree, `sshd[42]:` and `cron[7]:` agree. A level or date word, or
+/// a `[...]` tag, is its own class whatever its letters.
+fn shape(tok: &str) -> Shape {
+    let word = tok.trim_matches(|c: char| !c.is_ascii_alphabetic());
+    if tok.len() > 2 && tok.starts_with('[') && (tok.ends_with(']') || tok.ends_with("]:")) {
+        return Shape {
+            hash: BRACKETED,
+            header_like: true,
+        };
+    }
+    if word_level(word, true).is_some() && word.len() + 2 >= tok.len() {
+        return Shape {
+            hash: LEVEL,
+            header_like: true,
+        };
+    }
+    if is_date_word(tok.trim_end_matches([',', '.'])) {
+        return Shape {
+            hash: DATE_WORD,
+            header_like: true,
+        };
+    }
+    let mut h = FxHasher::default();
+    let (mut letters, mut digit) = (false, false);
+    let mut last = 0u8;
+    let mut run = false;
+    let b = tok.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let d = b[start..i].iter().any(u8::is_ascii_digit);
+            let c = if d { b'0' } else { b'a' };
+            digit |= d;
+            letters |= !d;
+            if !(run && last == c) {
+                h.write_u8(c);
+            }
+            (last, run) = (c, true);
+            continue;
+        }
+        if b[i] != last {
+            h.write_u8(b[i]);
+        }
+        (last, run) = (b[i], false);
+        i += 1;
+    }
+    Shape {
+        hash: h.finish() | 0x100,
+        header_like: digit || !letters,
+    }
+}
+
+fn is_punct(tok: &str) -> bool {
+    tok.bytes().all(|b| b.is_ascii_punctuation())
+}
+
+#[derive(Debug, Clone, Default)]
+struct Column {
+    shapes: Vec<u64>,
+    /// A free column between two header columns (a program name before ` - `).
+    free: bool,
+}
+
+/// The learned header of one stream; empty (strips nothing) until learned.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    columns: Vec<Column>,
+}
+
+impl Header {
+    pub fn learn<'a>(cfg: &HeaderConfig, sample: impl IntoIterator<Item = &'a str>) -> Header {
+        let max = cfg.max_columns;
+        // Per column: (shape, count) over the lines long enough to have it.
+        let mut counts: Vec<Vec<(Shape, u32, bool)>> = vec![Vec::new(); max];
+        let mut lines = 0u32;
+        for line in sample {
+            lines += 1;
+            let mut rest = line;
+            let mut p = 0;
+            while p < max
+                && let Some(tok) = next_token(&mut rest)
+            {
+                let s = shape(tok);
+                let col = &mut counts[p];
+                match col.iter_mut().find(|(c, _, _)| *c == s) {
+                    Some(e) => e.1 += 1,
+                    None => col.push((s, 1, is_punct(tok))),
+                }
+                p += 1;
+            }
+        }
+        if (lines as usize) < cfg.min_lines {
+            return Header::default();
+        }
+        let n = lines as f64;
+        let accepted = |col: &[(Shape, u32, bool)]| -> (Vec<u64>, f64, bool) {
+            let mut shapes = Vec::new();
+            let (mut covered, mut punct) = (0u32, 0u32);
+            for &(s, c, p) in col {
+                if s.header_like && c as f64 >= cfg.min_shape_share * n {
+                    shapes.push(s.hash);
+                    covered += c;
+                    punct += if p { c } else { 0 };
+                }
+            }
+            (
+                shapes,
+                covered as f64 / n,
+                punct as f64 >= cfg.coverage * n,
+            )
+        };
+        let mut columns: Vec<Column> = Vec::new();
+        let mut p = 0;
+        while p < max {
+            let (shapes, covered, _) = accepted(&counts[p]);
+            if covered >= cfg.coverage {
+                columns.push(Column {
+                    shapes,
+                    free: false,
+                });
+                p += 1;
+                continue;
+            }
+            // A column of any shape is header too when a separator column closes it.
+            if p > 0 && p + 1 < max {
+                let (next, _, separator) = accepted(&counts[p + 1]);
+                if separator {
+                    columns.push(Column {
+                        shapes: Vec::new(),
+                        free: true,
+                    });
+                    columns.push(Column {
+                        shapes: next,
+                        free: false,
+                    });
+                    p += 2;
+                    continue;
+                }
+            }
+            break;
+        }
+        Header { columns }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+
+    /// The line without its header. A line whose first column does not fit (a stack frame,
+    /// a continuation line) or that fits in fewer than two thirds of the columns keeps
+    /// everything; a line is never stripped to nothing.
+    pub fn strip<'a>(&self, line: &'a str) -> &'a str {
+        if self.columns.is_empty() {
+            return line;
+        }
+        let mut rest = line;
+        let mut misses = 0;
+        for (p, col) in self.columns.iter().enumerate() {
+            let Some(tok) = next_token(&mut rest) else {
+                return line;
+            };
+            if col.free {
+                continue;
+            }
+            if !col.shapes.contains(&shape(tok).hash) {
+                if p == 0 {
+                    return line;
+                }
+                misses += 1;
+            }
+        }
+        if misses * 3 > self.columns.len() {
+            return line;
+        }
+        let body = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '|');
+        if body.is_empty() { line } else { body }
+    }
+}
+
+#[cfg(test)]
+#[path = "header_tests.rs"]
+mod tests;

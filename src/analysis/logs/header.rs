@@ -170,11 +170,7 @@ impl Header {
                     punct += if p { c } else { 0 };
                 }
             }
-            (
-                shapes,
-                covered as f64 / n,
-                punct as f64 >= cfg.coverage * n,
-            )
+            (shapes, covered as f64 / n, punct as f64 >= cfg.coverage * n)
         };
         let mut columns: Vec<Column> = Vec::new();
         let mut p = 0;

@@ -4,7 +4,14 @@ fn learned(lines: &[String]) -> Header {
     Header::learn(&HeaderConfig::default(), lines.iter().map(String::as_str))
 }
 
-const WORDS: &[&str] = &["opened", "closed", "Accepted", "Failed", "reload", "listening"];
+const WORDS: &[&str] = &[
+    "opened",
+    "closed",
+    "Accepted",
+    "Failed",
+    "reload",
+    "listening",
+];
 
 #[test]
 fn learns_timestamp_host_and_pid_columns() {
@@ -27,7 +34,10 @@ fn learns_timestamp_host_and_pid_columns() {
     let h = learned(&lines);
     assert_eq!(h.strip(&lines[3]), "Failed session 3");
     // A line of another shape (a stack frame) keeps everything.
-    assert_eq!(h.strip("  at App.run(App.java:3)"), "  at App.run(App.java:3)");
+    assert_eq!(
+        h.strip("  at App.run(App.java:3)"),
+        "  at App.run(App.java:3)"
+    );
 }
 
 #[test]

@@ -14,10 +14,12 @@ pub mod miner;
 pub mod rank;
 pub mod reader;
 mod tail;
+mod value;
 mod weight;
 
 pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
 pub use header::HeaderConfig;
+pub use value::MaskConfig;
 pub use miner::{Mined, TemplateMiner};
 pub use reader::{Limits, LineReader, ReadStats};
 pub use tail::cut_note;

@@ -17,6 +17,9 @@ pub struct DrainConfig {
     pub max_children: usize,
     /// Templates kept before unmatched lines go to one overflow template.
     pub max_clusters: usize,
+    /// Weight of a position where line and template hold the same masked value: some
+    /// evidence that they are one event (both had a number there), less than a word.
+    pub var_agree: f32,
 }
 
 impl Default for DrainConfig {
@@ -26,6 +29,7 @@ impl Default for DrainConfig {
             similarity: 0.8,
             max_children: 100,
             max_clusters: 5000,
+            var_agree: 0.0,
         }
     }
 }
@@ -243,7 +247,7 @@ impl Drain {
             let Some(c) = self.clusters.get(id as usize) else {
                 continue;
             };
-            let (sim, params) = similarity(&c.tokens, toks, &self.weights);
+            let (sim, params) = similarity(&c.tokens, toks, &self.weights, self.cfg.var_agree);
             if best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p)) {
                 best = Some((sim, params, id));
             }
@@ -376,7 +380,7 @@ const VAR_MISMATCH_WEIGHT: f32 = 0.3;
 /// where the line's own token was pre-masked are left out: agreeing on `<*>` proves
 /// nothing. Tokens common to most lines (header columns) weigh little, so a short message
 /// behind a long constant header still has to match on its own words.
-fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights) -> (f64, usize) {
+fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights, agree: f32) -> (f64, usize) {
     let mut same = 0f32;
     let mut params = 0usize;
     let mut considered = 0f32;
@@ -384,6 +388,8 @@ fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights) -> (f64, usize
         let lt = toks.get(i);
         let var = toks.is_var(i);
         if var && **t == *lt {
+            same += agree;
+            considered += agree;
             continue;
         }
         let wi = if var { VAR_MISMATCH_WEIGHT } else { w.get(i) };

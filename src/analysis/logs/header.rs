@@ -24,6 +24,8 @@ pub struct HeaderConfig {
     pub coverage: f64,
     /// Share a shape needs in its column to be accepted there.
     pub min_shape_share: f64,
+    /// Share of a header's columns (after the first) a line may miss and still be stripped.
+    pub max_miss_share: f64,
 }
 
 impl Default for HeaderConfig {
@@ -34,6 +36,7 @@ impl Default for HeaderConfig {
             max_columns: 10,
             coverage: 0.9,
             min_shape_share: 0.05,
+            max_miss_share: 1.0,
         }
     }
 }
@@ -132,6 +135,7 @@ struct Column {
 #[derive(Debug, Clone, Default)]
 pub struct Header {
     columns: Vec<Column>,
+    max_misses: usize,
 }
 
 impl Header {
@@ -156,7 +160,7 @@ impl Header {
                 p += 1;
             }
         }
-        if (lines as usize) < cfg.min_lines {
+        if (lines as usize) < cfg.min_lines.max(1) || cfg.sample_lines == 0 {
             return Header::default();
         }
         let n = lines as f64;
@@ -202,7 +206,11 @@ impl Header {
             }
             break;
         }
-        Header { columns }
+        let max_misses = (cfg.max_miss_share * columns.len() as f64) as usize;
+        Header {
+            columns,
+            max_misses,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -210,8 +218,8 @@ impl Header {
     }
 
     /// The line without its header. A line whose first column does not fit (a stack frame,
-    /// a continuation line) or that fits in fewer than two thirds of the columns keeps
-    /// everything; a line is never stripped to nothing.
+    /// a continuation line) or that misses too many columns keeps everything; a line is
+    /// never stripped to nothing.
     pub fn strip<'a>(&self, line: &'a str) -> &'a str {
         if self.columns.is_empty() {
             return line;
@@ -232,7 +240,7 @@ impl Header {
                 misses += 1;
             }
         }
-        if misses * 3 > self.columns.len() {
+        if misses > self.max_misses {
             return line;
         }
         let body = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '|');

@@ -6,6 +6,7 @@ use super::header::{Header, HeaderConfig};
 use super::json;
 use super::level::{LineClass, TraceState};
 use super::mask::Tokens;
+use super::tuning::MinerConfig;
 use crate::evidence::LogLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,9 +47,11 @@ impl TemplateMiner {
         }
     }
 
-    pub fn with_header_config(mut self, cfg: HeaderConfig) -> Self {
-        self.header_cfg = cfg;
-        self
+    pub fn with_config(cfg: MinerConfig) -> Self {
+        let mut m = Self::new(cfg.drain);
+        m.header_cfg = cfg.header;
+        m.tokens = Tokens::with_config(cfg.mask);
+        m
     }
 
     /// Streaming entry point: mines `line` and hands it to `out` with its result, except

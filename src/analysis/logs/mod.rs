@@ -14,11 +14,13 @@ pub mod miner;
 pub mod rank;
 pub mod reader;
 mod tail;
+pub mod tuning;
 mod value;
 mod weight;
 
 pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
 pub use header::HeaderConfig;
+pub use tuning::MinerConfig;
 pub use value::MaskConfig;
 pub use miner::{Mined, TemplateMiner};
 pub use reader::{Limits, LineReader, ReadStats};

@@ -109,7 +109,7 @@ fn templates(
         eprintln!("note: {}: {cut}", path.display());
     }
     // Renumber densely in order of first appearance, folding converged templates together.
-    let canon = miner.drain().canonical_ids();
+    let canon = miner.drain_mut().canonical_ids();
     let mut dense: Vec<Option<u32>> = vec![None; canon.len()];
     let mut first_raw: Vec<u32> = Vec::new();
     let mut counts: Vec<u64> = Vec::new();

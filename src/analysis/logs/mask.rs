@@ -2,6 +2,7 @@
 //! digit is a value: counters, ids, hex, IPs, ports, UUIDs, durations, timestamps, paths with
 //! numbers), never rules about a particular program's log format.
 
+use super::header::is_date_word;
 use super::value::{MaskConfig, whole_value};
 
 pub const WILDCARD: &str = "<*>";
@@ -46,6 +47,11 @@ impl Tokens {
                 self.buf.push('[');
                 self.buf.push_str(WILDCARD);
                 self.buf.push_str(&tok[tok.rfind(']').unwrap_or(0)..]);
+                true
+            } else if is_date_word(tok.trim_end_matches(',')) && dated(&self.var, rest) {
+                // `at Fri Jun 17 07:07:00 2005`: a day or month name beside a number is
+                // part of a timestamp, as variable as the digits.
+                self.buf.push_str(WILDCARD);
                 true
             } else {
                 let var = mask_token(tok, &mut self.buf, &self.cfg);
@@ -93,6 +99,25 @@ impl Tokens {
     }
 }
 
+/// True when the previous token was masked or the next one holds a digit or is a date
+/// word itself (`Fri Jun 17`).
+fn dated(var: &[bool], rest: &str) -> bool {
+    let mut peek = rest;
+    var.last().copied().unwrap_or(false)
+        || next_token(&mut peek).is_some_and(|t| {
+            t.bytes().any(|b| b.is_ascii_digit()) || is_date_word(t.trim_end_matches(','))
+        })
+}
+
+/// logfmt's message keys (the ones JSON lines are mined from too): their value is the
+/// event's text, never a value to mask.
+fn is_message_key(key: &str) -> bool {
+    matches!(key, "msg" | "message")
+}
+
+/// Words a quoted `key="..."` value may have and still be one value.
+const MAX_VALUE_WORDS: usize = 3;
+
 /// Longest bracketed span kept as one token.
 const MAX_BRACKET: usize = 256;
 
@@ -138,11 +163,15 @@ pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
         .position(|&c| is_separator(c))
         .map_or(b.len(), |p| from + p);
     // `key="two words"` is one value: its word count must not change the line's length.
+    // A longer quoted text (logfmt's `msg="..."`) is the message itself and stays words.
     if let Some(q) = s[..end].find("=\"")
         && !s[q + 2..end].contains('"')
+        && !is_message_key(&s[..q])
     {
         let window = &b[end..b.len().min(q + MAX_BRACKET)];
-        if let Some(close) = window.iter().position(|&c| c == b'"') {
+        if let Some(close) = window.iter().position(|&c| c == b'"')
+            && window[..close].iter().filter(|c| c.is_ascii_whitespace()).count() < MAX_VALUE_WORDS
+        {
             end += close + 1;
             end += b[end..].iter().position(|&c| is_separator(c)).unwrap_or(b.len() - end);
         }
@@ -177,7 +206,10 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
         if is_delim(b) {
             let seg = &tok[seg_start..i];
             masked |= push_segment(seg, value_next, out);
-            value_next = (value_next && seg.is_empty()) || (kv && b == b'=');
+            // `msg="many words` opens a text, not a value: its first word stays a word.
+            let opens_text = is_message_key(seg)
+                || (bytes.get(i + 1) == Some(&b'"') && !tok[i + 2..].contains('"'));
+            value_next = (value_next && seg.is_empty()) || (kv && b == b'=' && !opens_text);
             out.push(b as char);
             seg_start = i + 1;
         }

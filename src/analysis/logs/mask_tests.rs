@@ -31,6 +31,17 @@ fn masks_values_by_shape() {
         ("fe80::1ff:fe23:4567:890a up", "<*> up"),
         ("at 12:00:01 ok", "at <*>:<*>:<*> ok"),
         (
+            "from x at Fri Jun 17 07:07:00 2005",
+            "from x at <*> <*> <*> <*>:<*>:<*> <*>",
+        ),
+        ("set May to Sun", "set May to Sun"),
+        ("level=info msg=\"job done\"", "level=<*> msg=\"job done\""),
+        ("msg=started", "msg=started"),
+        (
+            "level=info msg=\"user kim logged in from the shell\"",
+            "level=<*> msg=\"user kim logged in from the shell\"",
+        ),
+        (
             "worker[42]: request \"req-9\" done",
             "worker[<*>]: request \"<*>\" done",
         ),

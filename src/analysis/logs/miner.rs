@@ -118,4 +118,8 @@ impl TemplateMiner {
     pub fn drain(&self) -> &Drain {
         &self.drain
     }
+
+    pub fn drain_mut(&mut self) -> &mut Drain {
+        &mut self.drain
+    }
 }

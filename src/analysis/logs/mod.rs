@@ -13,6 +13,7 @@ pub mod mask;
 pub mod miner;
 pub mod rank;
 pub mod reader;
+mod siblings;
 mod tail;
 pub mod tuning;
 mod value;
@@ -153,9 +154,9 @@ impl LogMiner {
     /// `Error` (error or fatal level otherwise), `Noise` (the rest, stack frames included).
     /// When no stable stream was mined nothing can be new, so canary error templates are
     /// `Error` and the rest `Noise`. At most [`rank::MAX_FINDINGS`] findings are returned.
-    pub fn finish(self, redactor: &Redactor) -> LogEvidence {
+    pub fn finish(mut self, redactor: &Redactor) -> LogEvidence {
+        let canon = self.miner.drain_mut().canonical_ids();
         let drain = self.miner.drain();
-        let canon = drain.canonical_ids();
         let mut merged: BTreeMap<u32, TemplateStats> = BTreeMap::new();
         for (id, s) in self.stats.into_iter().enumerate() {
             if s.total() == 0 {

@@ -26,6 +26,8 @@ impl MinerConfig {
             "similarity" => self.drain.similarity = num()?,
             "prefix_tokens" => self.drain.prefix_tokens = count()?,
             "var_agree" => self.drain.var_agree = num()? as f32,
+            "min_siblings" => self.drain.min_siblings = count()?,
+            "sibling_literals" => self.drain.sibling_literals = count()?,
             "header.sample_lines" => self.header.sample_lines = count()?,
             "header.min_lines" => self.header.min_lines = count()?,
             "header.max_columns" => self.header.max_columns = count()?,

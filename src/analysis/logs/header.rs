@@ -26,6 +26,10 @@ pub struct HeaderConfig {
     pub min_shape_share: f64,
     /// Share of a header's columns (after the first) a line may miss and still be stripped.
     pub max_miss_share: f64,
+    /// A column of any shape between two header columns is header (`ts|component|pid|`).
+    pub sandwiched: bool,
+    /// A column of `name:` labels right after the header ends it (`WindowManager:`).
+    pub labels: bool,
 }
 
 impl Default for HeaderConfig {
@@ -37,6 +41,8 @@ impl Default for HeaderConfig {
             coverage: 0.9,
             min_shape_share: 0.05,
             max_miss_share: 1.0,
+            sandwiched: true,
+            labels: false,
         }
     }
 }
@@ -74,7 +80,9 @@ fn shape(tok: &str) -> Shape {
             header_like: true,
         };
     }
-    if word_level(word, true).is_some() && word.len() + 2 >= tok.len() {
+    // Single-letter levels (`I`, `W`, `E` in logcat and glog lines) count as levels too.
+    let letter = tok.len() == 1 && b"VDIWEF".contains(&tok.as_bytes()[0]);
+    if letter || (word_level(word, true).is_some() && word.len() + 2 >= tok.len()) {
         return Shape {
             hash: LEVEL,
             header_like: true,
@@ -143,6 +151,7 @@ impl Header {
         let max = cfg.max_columns;
         // Per column: (shape, count) over the lines long enough to have it.
         let mut counts: Vec<Vec<(Shape, u32, bool)>> = vec![Vec::new(); max];
+        let mut labels = vec![0u32; max];
         let mut lines = 0u32;
         for line in sample {
             lines += 1;
@@ -152,6 +161,7 @@ impl Header {
                 && let Some(tok) = next_token(&mut rest)
             {
                 let s = shape(tok);
+                labels[p] += u32::from(tok.len() > 1 && tok.ends_with(':'));
                 let col = &mut counts[p];
                 match col.iter_mut().find(|(c, _, _)| *c == s) {
                     Some(e) => e.1 += 1,
@@ -188,10 +198,11 @@ impl Header {
                 p += 1;
                 continue;
             }
-            // A column of any shape is header too when a separator column closes it.
+            // A column of any shape is header too when a separator column, or with
+            // `sandwiched` any header column, closes it.
             if p > 0 && p + 1 < max {
-                let (next, _, separator) = accepted(&counts[p + 1]);
-                if separator {
+                let (next, covered_next, separator) = accepted(&counts[p + 1]);
+                if separator || (cfg.sandwiched && covered_next >= cfg.coverage) {
                     columns.push(Column {
                         shapes: Vec::new(),
                         free: true,
@@ -203,6 +214,12 @@ impl Header {
                     p += 2;
                     continue;
                 }
+            }
+            if cfg.labels && p > 0 && labels[p] as f64 >= cfg.coverage * n {
+                columns.push(Column {
+                    shapes: Vec::new(),
+                    free: true,
+                });
             }
             break;
         }

@@ -34,6 +34,8 @@ impl MinerConfig {
             "header.coverage" => self.header.coverage = num()?,
             "header.min_shape_share" => self.header.min_shape_share = num()?,
             "header.max_miss_share" => self.header.max_miss_share = num()?,
+            "header.sandwiched" => self.header.sandwiched = flag()?,
+            "header.labels" => self.header.labels = flag()?,
             "mask.kv_values" => self.mask.kv_values = flag()?,
             "mask.endpoints" => self.mask.endpoints = flag()?,
             "mask.paths" => self.mask.paths = flag()?,

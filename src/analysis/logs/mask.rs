@@ -2,7 +2,7 @@
 //! digit is a value: counters, ids, hex, IPs, ports, UUIDs, durations, timestamps, paths with
 //! numbers), never rules about a particular program's log format.
 
-use super::header::is_date_word;
+use super::shape::is_date_word;
 use super::value::{MaskConfig, whole_value};
 
 pub const WILDCARD: &str = "<*>";

@@ -13,6 +13,7 @@ pub mod mask;
 pub mod miner;
 pub mod rank;
 pub mod reader;
+mod shape;
 mod siblings;
 mod tail;
 pub mod tuning;

@@ -102,7 +102,8 @@ fn pod_without_logs_is_a_gap_not_a_failure() {
     assert!(o.status.success(), "{}", stderr(&o));
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let gaps = d["gaps"].as_array().unwrap();
-    assert!(gaps.iter().any(|g| g["ref"] == "cart-abc-1/app" && g["reason"] == "no log collected"), "{gaps:?}");
+    assert!(gaps.iter().any(|g| g["ref"] == "canary pods"
+        && g["reason"].as_str().is_some_and(|r| r.starts_with("no log collected for 1 canary pod(s) (cart-abc-1)"))), "{gaps:?}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! flat however many pods the cluster runs); every call has a timeout; a 403 or 404 on any
 //! source becomes a gap and collection goes on. Secrets are never read.
 
-use crate::evidence::{EvidenceConfig, Gap, log_plan_for};
+use crate::evidence::{EvidenceConfig, Gap, LogRequest, log_plan_for, pods_still_wanted};
 use crate::model::Rollout;
 use crate::model::workload::POD_TEMPLATE_HASH;
 use crate::source::{LogError, LogSource, ObjectSet};
@@ -226,10 +226,53 @@ impl Collector {
         found
     }
 
+    /// Fetches the plan a rank at a time: a pod whose logs are gone (or were never written)
+    /// gives its turn to the next candidate of its version, as the snapshot reader does.
     async fn fetch_logs(&self, ro: &Rollout, ns: &str, objects: &ObjectSet, gaps: &mut Vec<Gap>) -> MemoryLogs {
         let plan = log_plan_for(ro, objects, &self.evidence);
+        let per_role = self.evidence.log_pods_per_role.max(1);
+        let mut logs = MemoryLogs::default();
+        let mut read = BTreeSet::new();
+        let waves = plan.iter().map(|r| r.rank / per_role).max().map_or(0, |w| w + 1);
+        for wave in 0..waves {
+            let batch: Vec<LogRequest> = plan
+                .iter()
+                .filter(|r| r.rank / per_role == wave)
+                .filter(|r| pods_still_wanted(per_role, &read, r.role) > 0)
+                .cloned()
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
+            for (req, result) in self.fetch_batch(ns, batch).await {
+                let key = (req.pod.clone(), req.container.clone(), req.previous);
+                match result {
+                    Ok(bytes) => {
+                        logs.logs.insert(key, bytes);
+                        read.insert((req.role, req.pod.clone()));
+                    }
+                    // 403: RBAC withholds logs; record it so the diagnosis says why they are missing.
+                    Err(reason) if reason.ends_with("(403)") => {
+                        logs.denied.insert(key, reason);
+                    }
+                    // A previous instance that does not exist, or a pod gone since: not a gap.
+                    Err(reason) if req.previous || reason.ends_with("(404)") || reason.ends_with("(400)") => {
+                        if req.expected {
+                            gaps.push(Gap::new("log", &format!("{}/{}", req.pod, req.container), &reason));
+                        }
+                    }
+                    Err(reason) => {
+                        logs.denied.insert(key, reason);
+                    }
+                }
+            }
+        }
+        logs
+    }
+
+    async fn fetch_batch(&self, ns: &str, batch: Vec<LogRequest>) -> Vec<(LogRequest, Result<Vec<u8>, String>)> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
-        let fetched: Vec<_> = futures::stream::iter(plan)
+        futures::stream::iter(batch)
             .map(|req| {
                 let api = api.clone();
                 async move {
@@ -246,30 +289,7 @@ impl Collector {
             })
             .buffer_unordered(self.cfg.concurrency.max(1))
             .collect()
-            .await;
-        let mut logs = MemoryLogs::default();
-        for (req, result) in fetched {
-            let key = (req.pod.clone(), req.container.clone(), req.previous);
-            match result {
-                Ok(bytes) => {
-                    logs.logs.insert(key, bytes);
-                }
-                // 403: RBAC withholds logs; record it so the diagnosis says why they are missing.
-                Err(reason) if reason.ends_with("(403)") => {
-                    logs.denied.insert(key, reason);
-                }
-                // A previous instance that does not exist, or a pod gone since: not a gap.
-                Err(reason) if req.previous || reason.ends_with("(404)") || reason.ends_with("(400)") => {
-                    if req.expected {
-                        gaps.push(Gap::new("log", &format!("{}/{}", req.pod, req.container), &reason));
-                    }
-                }
-                Err(reason) => {
-                    logs.denied.insert(key, reason);
-                }
-            }
-        }
-        logs
+            .await
     }
 }
 

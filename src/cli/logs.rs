@@ -274,7 +274,7 @@ mod tests {
         };
         let ev = LogEvidence {
             streams: vec![stream],
-            findings: Vec::new(),
+            ..Default::default()
         };
         let mut out = Vec::new();
         write_diff_text(&ev, 5, &mut out).unwrap();

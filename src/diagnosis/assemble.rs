@@ -60,13 +60,20 @@ pub fn from_rules(ev: &Evidence, outcome: RulesOutcome) -> Diagnosis {
 
 pub fn describe(action: &Action) -> String {
     let or = |s: &Option<String>, d: &str| s.clone().unwrap_or_else(|| d.to_owned());
+    // Partial snapshots leave names unknown: say so in words rather than print a blank.
+    let named = |kind: &str, name: &str, unknown: &str| match name {
+        "" => unknown.to_owned(),
+        n => format!("{kind} {n}"),
+    };
+    let container_ = |c: &str| named("container", c, "the canary container");
     match action {
         Action::RevertImage {
             container,
             canary_image,
             stable_image,
         } => format!(
-            "Revert container {container} from {} to the stable image {}",
+            "Revert {} from {} to the stable image {}",
+            container_(container),
             or(canary_image, "the canary image"),
             or(stable_image, "(unknown)")
         ),
@@ -74,27 +81,35 @@ pub fn describe(action: &Action) -> String {
             container, name, ..
         } if name.is_empty() => {
             format!(
-                "Restore the configuration container {container} needs (compare with the stable template)"
+                "Restore the configuration {} needs (compare with the stable template)",
+                container_(container)
             )
         }
         Action::RestoreEnv {
             container, name, ..
         } => {
-            format!("Restore {name} in container {container} as the stable template defines it")
+            format!(
+                "Restore {name} in {} as the stable template defines it",
+                container_(container)
+            )
         }
         Action::RaiseMemoryLimit {
             container,
             current,
             suggested,
         } => format!(
-            "Raise the memory limit of container {container} from {} to {}",
+            "Raise the memory limit of {} from {} to {}",
+            container_(container),
             or(current, "its current value"),
             or(suggested, "a value that covers its peak usage")
         ),
         Action::FixProbe {
             container, probe, ..
         } => {
-            format!("Fix {probe} of container {container} (the stable template's probe passed)")
+            format!(
+                "Fix {probe} of {} (the stable template's probe passed)",
+                container_(container)
+            )
         }
         Action::FixAnalysisQuery {
             analysis_run,
@@ -102,7 +117,10 @@ pub fn describe(action: &Action) -> String {
             provider,
             ..
         } => format!(
-            "Fix the {provider} query of metric {metric} (AnalysisRun {analysis_run}); the canary itself may be fine"
+            "Fix the {} query of {} ({}); the canary itself may be fine",
+            if provider == "unknown" { "analysis" } else { provider },
+            named("metric", metric, "the erroring metric"),
+            named("AnalysisRun", analysis_run, "AnalysisRun unknown")
         ),
         Action::FixScheduling { reason } => format!("Make room for the canary pods: {reason}"),
         Action::CheckDependency { target } => format!(
@@ -110,7 +128,10 @@ pub fn describe(action: &Action) -> String {
             or(target, "its dependency")
         ),
         Action::InvestigateRegression { metric, .. } => {
-            format!("Investigate the regression of {metric} in the new version before retrying")
+            format!(
+                "Investigate the regression of {} in the new version before retrying",
+                named("metric", metric, "the failing metric")
+            )
         }
         Action::FixSpec { message } => format!("Fix the Rollout spec: {message}"),
         Action::Investigate { hint } => format!("Investigate: {hint}"),

@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::resolve::{Versions, resolve_versions};
-use crate::analysis::logs::{LogConfig, LogMiner, StreamMeta};
+use crate::analysis::logs::LogConfig;
 use crate::analysis::spec_diff::{container_images, diff_templates};
 use crate::model::rollout::StrategyKind;
 use crate::model::{AnalysisRun, Pod, Rollout, rollout_phase};
@@ -16,7 +16,8 @@ pub struct EvidenceConfig {
     /// Token budget for rendered evidence (JSON output, LLM prompts).
     pub token_budget: usize,
     pub logs: LogConfig,
-    /// Pods per version whose logs are read; crashing pods are chosen first.
+    /// Pods per version whose logs are read; crashing pods are chosen first, and a pod with no
+    /// log at all gives its turn to the next one.
     pub log_pods_per_role: usize,
     /// Measurements kept per metric, newest last.
     pub measurements_per_metric: usize,
@@ -124,7 +125,7 @@ pub fn build_evidence(
         .iter()
         .map(|r| super::facts::analysis_run(r, cfg.measurements_per_metric, redactor))
         .collect();
-    let logs = mine_logs(&pod_facts, logs, redactor, cfg, &mut gaps);
+    let logs = super::logplan::mine_logs(&pod_facts, logs, redactor, cfg, &mut gaps);
 
     let mut ev = Evidence {
         rollout: RolloutRef {
@@ -243,88 +244,4 @@ fn analysis_runs<'a>(ro: &Rollout, objects: &'a ObjectSet, v: &Versions) -> Vec<
         )
     });
     runs
-}
-
-/// One container log the evidence wants: which instance, and whether its absence is a gap
-/// (a container that has run should have a log; a never-started one cannot).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogRequest {
-    pub pod: String,
-    pub container: String,
-    pub role: Role,
-    pub previous: bool,
-    pub expected: bool,
-}
-
-/// The logs worth reading, canary then stable, crashing pods first (their previous logs
-/// hold the cause). The live collector fetches exactly these; the snapshot opens them.
-pub fn log_plan(pods: &[PodFacts], per_role: usize) -> Vec<LogRequest> {
-    let mut plan = Vec::new();
-    for role in [Role::Canary, Role::Stable] {
-        let mut chosen: Vec<&PodFacts> = pods.iter().filter(|p| p.role == role).collect();
-        chosen.sort_by_key(|p| std::cmp::Reverse(p.containers.iter().map(|c| c.restart_count).sum::<i64>()));
-        for pod in chosen.into_iter().take(per_role) {
-            for c in &pod.containers {
-                let has_run = !matches!(c.state, ContainerStateFact::Waiting { .. } | ContainerStateFact::Unknown)
-                    || c.restart_count > 0;
-                let previous = c.restart_count > 0 || c.last_state.is_some();
-                for prev in [false, true].into_iter().filter(|p| !p || previous) {
-                    plan.push(LogRequest {
-                        pod: pod.name.clone(),
-                        container: c.name.clone(),
-                        role,
-                        previous: prev,
-                        expected: has_run && !prev,
-                    });
-                }
-            }
-        }
-    }
-    plan
-}
-
-/// The log plan for a Rollout straight from objects, for collectors that fetch logs before
-/// evidence is built.
-pub fn log_plan_for(ro: &Rollout, objects: &ObjectSet, cfg: &EvidenceConfig) -> Vec<LogRequest> {
-    let v = resolve_versions(ro, objects);
-    let pods: Vec<PodFacts> = v
-        .pods(objects, ro.metadata.namespace_or_default())
-        .iter()
-        .map(|p| super::facts::pod_facts(p, v.role_of_hash(p.pod_template_hash())))
-        .collect();
-    log_plan(&pods, cfg.log_pods_per_role)
-}
-
-fn mine_logs(
-    pods: &[PodFacts],
-    source: &dyn LogSource,
-    redactor: &Redactor,
-    cfg: &EvidenceConfig,
-    gaps: &mut Vec<Gap>,
-) -> LogEvidence {
-    let mut miner = LogMiner::new(cfg.logs.clone());
-    for req in log_plan(pods, cfg.log_pods_per_role) {
-        let what = format!("{}/{}{}", req.pod, req.container, if req.previous { " (previous)" } else { "" });
-        match source.open(&req.pod, &req.container, req.previous) {
-            Ok(Some(mut reader)) => {
-                let meta = StreamMeta {
-                    pod: req.pod,
-                    container: req.container,
-                    role: req.role,
-                    previous: req.previous,
-                };
-                if let Err(e) = miner.add_stream(meta, &mut reader) {
-                    gaps.push(Gap::new("log", &what, &format!("read failed part-way: {e}")));
-                }
-                // What was not mined is missing evidence, said in every rendering.
-                if let Some(note) = miner.last_stream().and_then(|s| s.cut_note()) {
-                    gaps.push(Gap::new("log", &what, &note));
-                }
-            }
-            Ok(None) if req.expected => gaps.push(Gap::new("log", &what, "no log collected")),
-            Ok(None) => {}
-            Err(e) => gaps.push(Gap::new("log", &what, &e.to_string())),
-        }
-    }
-    miner.finish(redactor)
 }

@@ -156,7 +156,7 @@ pub fn events(
         let name = o.name.as_str();
         match o.kind.as_str() {
             "Rollout" => name == ro.metadata.name,
-            "AnalysisRun" => runs.iter().any(|r| r.metadata.name == name),
+            "AnalysisRun" => runs.iter().any(|r| r.metadata.name == name) || by_name(e).is_some(),
             // Pods may be gone (an aborted canary is scaled to zero) while their events remain:
             // a pod name is its ReplicaSet's name plus a suffix.
             "Pod" => {

@@ -4,6 +4,7 @@ pub mod budget;
 mod build;
 mod facts;
 mod items;
+mod logplan;
 mod model;
 mod partial;
 pub mod stated;
@@ -12,5 +13,6 @@ pub mod status_text;
 pub(crate) mod testing;
 mod resolve;
 
-pub use build::{EvidenceConfig, LogRequest, SelectError, build_evidence, log_plan, log_plan_for, select_rollout};
+pub use build::{EvidenceConfig, SelectError, build_evidence, select_rollout};
+pub use logplan::{LogRequest, log_plan, log_plan_for, pods_still_wanted};
 pub use model::*;

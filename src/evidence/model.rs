@@ -50,7 +50,7 @@ pub enum Strategy {
 
 /// Which version a pod (or log, or ReplicaSet) belongs to. Blue-green preview counts as
 /// canary and active as stable: the comparison is the same.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Canary,
@@ -256,6 +256,20 @@ pub struct LogEvidence {
     pub streams: Vec<LogStream>,
     /// Ranked: new-in-canary first, then much more frequent in canary, then errors, then noise.
     pub findings: Vec<LogFinding>,
+    /// Per version, how much of it the comparison read: a thin side makes "new in canary" weak.
+    #[serde(default)]
+    pub coverage: Vec<LogCoverage>,
+}
+
+/// How many of a version's pods had logs read, and how many lines they gave.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+pub struct LogCoverage {
+    pub role: Role,
+    /// Pods of this version in the evidence.
+    pub pods: usize,
+    /// Of those, pods with at least one log read.
+    pub pods_read: usize,
+    pub lines: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -30,13 +30,15 @@ pub fn redact_statuses(incident: &mut Incident, events: &mut [EventFact], redact
     }
 }
 
-/// The version of a Pod or ReplicaSet that is not in the snapshot, from its name: the
-/// controller names ReplicaSets `<rollout>-<hash>` and pods `<rollout>-<hash>-<suffix>`.
+/// The version of a Pod, ReplicaSet or AnalysisRun that is not in the snapshot, from its
+/// name: the controller names ReplicaSets `<rollout>-<hash>`, pods `<rollout>-<hash>-<suffix>`
+/// and AnalysisRuns `<rollout>-<hash>-<revision>[-<step>|-pre|-post]`.
 pub fn role_by_name(rollout: &str, v: &Versions, kind: &str, name: &str) -> Option<Role> {
     let rest = name.strip_prefix(rollout)?.strip_prefix('-')?;
     let hash = match kind {
         "ReplicaSet" => rest,
         "Pod" => rest.rsplit_once('-').map(|(h, _)| h)?,
+        "AnalysisRun" => rest.split_once('-').map(|(h, _)| h)?,
         _ => return None,
     };
     let role = v.role_of_hash(Some(hash));

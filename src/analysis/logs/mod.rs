@@ -186,6 +186,7 @@ impl LogMiner {
         LogEvidence {
             streams: self.streams,
             findings,
+            coverage: Vec::new(),
         }
     }
 }

@@ -183,7 +183,7 @@ pub fn analysis(ev: &Evidence) -> Option<Finding> {
             "The Rollout status says the analysis{} {what}; which metric is not in the snapshot",
             run.as_deref().map(|r| format!(" {r}")).unwrap_or_default()
         ),
-        evidence: vec![s.id.clone()],
+        evidence: with_run_summary(ev, vec![s.id.clone()], run.as_deref()),
         action: match outcome {
             Outcome::Error => Action::FixAnalysisQuery {
                 analysis_run: run_name,
@@ -197,6 +197,24 @@ pub fn analysis(ev: &Evidence) -> Option<Finding> {
             },
         },
     })
+}
+
+fn witness(id: &str) -> &'static str {
+    match id.split('/').next() {
+        Some("event") => "an event",
+        Some("rollout") => "the Rollout status",
+        _ => "the AnalysisRun",
+    }
+}
+
+/// The Rollout's own summary of the run (`currentStepAnalysisRunStatus` and kin) says which run
+/// and how it ended: cite it beside the sentence that made the claim.
+fn with_run_summary(ev: &Evidence, mut ids: Vec<String>, run: Option<&str>) -> Vec<String> {
+    let summary = run
+        .filter(|r| ev.incident.analysis_refs.iter().any(|a| a.name == *r))
+        .map(crate::evidence::stated::analysis_ref_id);
+    ids.extend(summary.filter(|id| !ids.contains(id)));
+    ids
 }
 
 fn metric_finding(
@@ -246,9 +264,10 @@ fn metric_finding(
         confidence: round(base - unseen(ev) - run_unseen(ev, run) - troubled),
         rule,
         summary: format!(
-            "Analysis metric {} was assessed {} on the canary{why}, as the Rollout status states",
+            "Analysis metric {} was assessed {} on the canary{why}, as {} states",
             a.metric,
-            a.outcome.as_str()
+            a.outcome.as_str(),
+            witness(&s.id)
         ),
         evidence: ids,
         action: match a.outcome {

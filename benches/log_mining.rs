@@ -123,11 +123,16 @@ fn main() {
         let mut m = TemplateMiner::default();
         let t = Instant::now();
         for l in &lines {
-            black_box(m.mine(l));
+            m.feed(l, &mut |_, r| {
+                black_box(r);
+            });
         }
+        m.end_stream(&mut |_, r| {
+            black_box(r);
+        });
         best = best.min(t.elapsed().as_secs_f64());
         templates = m
-            .drain()
+            .drain_mut()
             .canonical_ids()
             .iter()
             .enumerate()
@@ -143,9 +148,10 @@ fn main() {
     let mut m = TemplateMiner::default();
     let mut ids = Vec::new();
     while let Ok(Some(l)) = reader.next_line() {
-        ids.push(m.mine(l).template);
+        m.feed(l, &mut |_, r| ids.push(r.template));
     }
-    let canon = m.drain().canonical_ids();
+    m.end_stream(&mut |_, r| ids.push(r.template));
+    let canon = m.drain_mut().canonical_ids();
     let ids: Vec<u32> = ids
         .iter()
         .map(|&i| canon.get(i as usize).copied().unwrap_or(i))

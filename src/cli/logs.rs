@@ -1,7 +1,8 @@
 //! `rollout-doctor logs templates|diff`.
 
 use crate::analysis::logs::{
-    Limits, LineReader, LogConfig, LogMiner, StreamMeta, TemplateMiner, cut, stream_name,
+    Limits, LineReader, LogConfig, LogMiner, MinerConfig, StreamMeta, TemplateMiner, cut,
+    stream_name,
 };
 use crate::evidence::{LogEvidence, Role};
 use crate::redact::Redactor;
@@ -26,6 +27,9 @@ pub enum LogsCommand {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
+        /// Overrides one miner constant (evaluation only), e.g. `similarity=0.7`.
+        #[arg(long, hide = true, value_name = "KEY=VALUE")]
+        tune: Vec<String>,
     },
     /// Compares a stable and a canary log: what is new or more frequent in canary.
     Diff {
@@ -45,7 +49,13 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match cmd {
-        LogsCommand::Templates { file, output } => templates(&file, output, &mut out)?,
+        LogsCommand::Templates { file, output, tune } => {
+            let mut cfg = MinerConfig::default();
+            for t in &tune {
+                cfg.set(t).map_err(anyhow::Error::msg)?;
+            }
+            templates(&file, output, cfg, &mut out)?
+        }
         LogsCommand::Diff {
             stable,
             canary,
@@ -77,23 +87,29 @@ struct TemplatesDoc<'a> {
 }
 
 /// Every input line gets exactly one id; only the id vector grows with the input.
-fn templates(path: &Path, output: Output, out: &mut dyn Write) -> anyhow::Result<()> {
+fn templates(
+    path: &Path,
+    output: Output,
+    cfg: MinerConfig,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut reader = LineReader::new(file, Limits::unbounded(LogConfig::default().max_line_bytes));
-    let mut miner = TemplateMiner::default();
+    let mut miner = TemplateMiner::with_config(cfg);
     let mut ids: Vec<u32> = Vec::new();
     while let Some(line) = reader
         .next_line()
         .with_context(|| format!("cannot read {}", path.display()))?
     {
-        ids.push(miner.mine(line).template);
+        miner.feed(line, &mut |_, m| ids.push(m.template));
     }
+    miner.end_stream(&mut |_, m| ids.push(m.template));
     // Unbounded: never cut today, but if a bound is ever set the output must say so.
     if let Some(cut) = reader.stats().cut_note() {
         eprintln!("note: {}: {cut}", path.display());
     }
     // Renumber densely in order of first appearance, folding converged templates together.
-    let canon = miner.drain().canonical_ids();
+    let canon = miner.drain_mut().canonical_ids();
     let mut dense: Vec<Option<u32>> = vec![None; canon.len()];
     let mut first_raw: Vec<u32> = Vec::new();
     let mut counts: Vec<u64> = Vec::new();

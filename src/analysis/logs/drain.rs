@@ -4,6 +4,7 @@
 
 use super::hash::FxMap;
 use super::mask::{Tokens, WILDCARD};
+use super::siblings::merge_siblings;
 use super::weight::TokenWeights;
 use std::collections::HashMap;
 
@@ -17,6 +18,13 @@ pub struct DrainConfig {
     pub max_children: usize,
     /// Templates kept before unmatched lines go to one overflow template.
     pub max_clusters: usize,
+    /// Weight of a position where line and template hold the same masked value: some
+    /// evidence that they are one event (both had a number there), less than a word.
+    pub var_agree: f32,
+    /// Templates that must differ in the same single column for it to count as a
+    /// variable (`0` turns the sibling merge off), and the literal tokens they must share.
+    pub min_siblings: usize,
+    pub sibling_literals: usize,
 }
 
 impl Default for DrainConfig {
@@ -26,6 +34,9 @@ impl Default for DrainConfig {
             similarity: 0.8,
             max_children: 100,
             max_clusters: 5000,
+            var_agree: 0.0,
+            min_siblings: 8,
+            sibling_literals: 3,
         }
     }
 }
@@ -151,8 +162,10 @@ impl Drain {
     /// Maps every id to one representative id of its group: first, templates that are
     /// equal (two branches of the tree can converge once their differing tokens have become
     /// wildcards); then templates that differ only in a few leading columns whose values
-    /// are shared by many templates (see [`merge_free_columns`]).
-    pub fn canonical_ids(&self) -> Vec<u32> {
+    /// are shared by many templates (see [`merge_free_columns`]), and sibling templates
+    /// that differ in one column only (see [`merge_siblings`]). Each representative's
+    /// template is widened to cover its group.
+    pub fn canonical_ids(&mut self) -> Vec<u32> {
         let mut first: HashMap<String, u32> = HashMap::new();
         let mut canon: Vec<u32> = (0..self.clusters.len() as u32)
             .map(|id| *first.entry(self.template(id)).or_insert(id))
@@ -167,7 +180,14 @@ impl Drain {
             .iter()
             .map(|&id| &*self.clusters[id as usize].tokens)
             .collect();
-        let rep = merge_free_columns(&tmpls);
+        let mut rep = merge_free_columns(&tmpls);
+        merge_siblings(
+            &tmpls,
+            &mut rep,
+            self.cfg.min_siblings,
+            self.cfg.sibling_literals,
+        );
+        self.widen(&uniq, &rep);
         let mut remap: Vec<u32> = (0..self.clusters.len() as u32).collect();
         for (k, &id) in uniq.iter().enumerate() {
             remap[id as usize] = uniq[rep[k]];
@@ -176,6 +196,29 @@ impl Drain {
             *c = remap[*c as usize];
         }
         canon
+    }
+
+    /// Turns every column where a group member differs from its representative into a
+    /// wildcard, so the representative's template names the whole group.
+    fn widen(&mut self, uniq: &[u32], rep: &[usize]) {
+        for (k, &r) in rep.iter().enumerate() {
+            if r == k {
+                continue;
+            }
+            let (member, target) = (uniq[k] as usize, uniq[r] as usize);
+            let Some(m) = self.clusters.get(member).map(|c| c.tokens.clone()) else {
+                continue;
+            };
+            if let Some(t) = self.clusters.get_mut(target)
+                && t.tokens.len() == m.len()
+            {
+                for (x, y) in t.tokens.iter_mut().zip(&m) {
+                    if x != y {
+                        *x = WILDCARD.into();
+                    }
+                }
+            }
+        }
     }
 
     fn overflow_id(&mut self) -> u32 {
@@ -243,7 +286,7 @@ impl Drain {
             let Some(c) = self.clusters.get(id as usize) else {
                 continue;
             };
-            let (sim, params) = similarity(&c.tokens, toks, &self.weights);
+            let (sim, params) = similarity(&c.tokens, toks, &self.weights, self.cfg.var_agree);
             if best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p)) {
                 best = Some((sim, params, id));
             }
@@ -376,7 +419,7 @@ const VAR_MISMATCH_WEIGHT: f32 = 0.3;
 /// where the line's own token was pre-masked are left out: agreeing on `<*>` proves
 /// nothing. Tokens common to most lines (header columns) weigh little, so a short message
 /// behind a long constant header still has to match on its own words.
-fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights) -> (f64, usize) {
+fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights, agree: f32) -> (f64, usize) {
     let mut same = 0f32;
     let mut params = 0usize;
     let mut considered = 0f32;
@@ -384,6 +427,8 @@ fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights) -> (f64, usize
         let lt = toks.get(i);
         let var = toks.is_var(i);
         if var && **t == *lt {
+            same += agree;
+            considered += agree;
             continue;
         }
         let wi = if var { VAR_MISMATCH_WEIGHT } else { w.get(i) };

@@ -87,7 +87,7 @@ fn max_children_bounds_the_tree() {
 #[test]
 fn canonical_ids_map_distinct_templates_to_themselves() {
     let lines = ["a one two", "b one two", "a three four"];
-    let (d, ids) = mine(DrainConfig::default(), &lines);
+    let (mut d, ids) = mine(DrainConfig::default(), &lines);
     assert_eq!(ids, vec![0, 1, 2]);
     assert_eq!(d.canonical_ids(), vec![0, 1, 2]);
 }
@@ -150,7 +150,7 @@ fn templates_differing_only_in_shared_header_values_merge() {
         "11 job status 6 done",
     ];
     // Indexes below are into `lines`; line 8 only makes `switch` recur.
-    let (d, ids) = mine(DrainConfig::default(), &lines);
+    let (mut d, ids) = mine(DrainConfig::default(), &lines);
     let c = d.canonical_ids();
     let g: Vec<u32> = ids.iter().map(|&i| c[i as usize]).collect();
     assert_eq!(g[1], g[3], "not responding");

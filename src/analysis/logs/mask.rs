@@ -2,6 +2,9 @@
 //! digit is a value: counters, ids, hex, IPs, ports, UUIDs, durations, timestamps, paths with
 //! numbers), never rules about a particular program's log format.
 
+use super::shape::is_date_word;
+use super::value::{MaskConfig, whole_value};
+
 pub const WILDCARD: &str = "<*>";
 
 /// Bytes that separate a key from its value or wrap a value inside one whitespace token, so
@@ -19,9 +22,17 @@ pub struct Tokens {
     buf: String,
     spans: Vec<(u32, u32)>,
     var: Vec<bool>,
+    cfg: MaskConfig,
 }
 
 impl Tokens {
+    pub fn with_config(cfg: MaskConfig) -> Self {
+        Tokens {
+            cfg,
+            ..Tokens::default()
+        }
+    }
+
     pub fn fill(&mut self, text: &str) {
         self.buf.clear();
         self.spans.clear();
@@ -37,8 +48,13 @@ impl Tokens {
                 self.buf.push_str(WILDCARD);
                 self.buf.push_str(&tok[tok.rfind(']').unwrap_or(0)..]);
                 true
+            } else if is_date_word(tok.trim_end_matches(',')) && dated(&self.var, rest) {
+                // `at Fri Jun 17 07:07:00 2005`: a day or month name beside a number is
+                // part of a timestamp, as variable as the digits.
+                self.buf.push_str(WILDCARD);
+                true
             } else {
-                let var = mask_token(tok, &mut self.buf);
+                let var = mask_token(tok, &mut self.buf, &self.cfg);
                 header &= var || is_header_word(tok);
                 var
             };
@@ -83,6 +99,25 @@ impl Tokens {
     }
 }
 
+/// True when the previous token was masked or the next one holds a digit or is a date
+/// word itself (`Fri Jun 17`).
+fn dated(var: &[bool], rest: &str) -> bool {
+    let mut peek = rest;
+    var.last().copied().unwrap_or(false)
+        || next_token(&mut peek).is_some_and(|t| {
+            t.bytes().any(|b| b.is_ascii_digit()) || is_date_word(t.trim_end_matches(','))
+        })
+}
+
+/// logfmt's message keys (the ones JSON lines are mined from too): their value is the
+/// event's text, never a value to mask.
+fn is_message_key(key: &str) -> bool {
+    matches!(key, "msg" | "message")
+}
+
+/// Words a quoted `key="..."` value may have and still be one value.
+const MAX_VALUE_WORDS: usize = 3;
+
 /// Longest bracketed span kept as one token.
 const MAX_BRACKET: usize = 256;
 
@@ -99,11 +134,18 @@ fn is_header_word(tok: &str) -> bool {
             .is_some()
 }
 
-/// Splits on ASCII whitespace, except that a short `[...]` group stays one token: headers
+/// Pipes separate fields as whitespace does (`ts|component|pid|message`): kept inside a token
+/// they would glue the header to the message's first word, and masking the header's digits
+/// would then swallow that word too.
+fn is_separator(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b'|'
+}
+
+/// Splits on ASCII whitespace and pipes, except that a short `[...]` group stays one token: headers
 /// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
 /// word count would otherwise change the line's length and so its template.
-fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
-    let s = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    let s = rest.trim_start_matches(|c: char| c.is_ascii() && is_separator(c as u8));
     if s.is_empty() {
         *rest = s;
         return None;
@@ -116,38 +158,68 @@ fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
             from = close;
         }
     }
-    let end = b[from..]
+    let mut end = b[from..]
         .iter()
-        .position(u8::is_ascii_whitespace)
+        .position(|&c| is_separator(c))
         .map_or(b.len(), |p| from + p);
+    // `key="two words"` is one value: its word count must not change the line's length.
+    // A longer quoted text (logfmt's `msg="..."`) is the message itself and stays words.
+    if let Some(q) = s[..end].find("=\"")
+        && !s[q + 2..end].contains('"')
+        && !is_message_key(&s[..q])
+    {
+        let window = &b[end..b.len().min(q + MAX_BRACKET)];
+        if let Some(close) = window.iter().position(|&c| c == b'"')
+            && window[..close].iter().filter(|c| c.is_ascii_whitespace()).count() < MAX_VALUE_WORDS
+        {
+            end += close + 1;
+            end += b[end..].iter().position(|&c| is_separator(c)).unwrap_or(b.len() - end);
+        }
+    }
     let (tok, tail) = s.split_at(end);
     *rest = tail;
     Some(tok)
 }
 
 /// Appends the masked form of `tok` to `out`; true if anything was masked.
-fn mask_token(tok: &str, out: &mut String) -> bool {
+fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
     let bytes = tok.as_bytes();
+    if bytes.iter().any(|&b| matches!(b, b':' | b'/' | b'\\'))
+        && let Some((start, end)) = whole_value(tok, cfg)
+    {
+        out.push_str(&tok[..start]);
+        out.push_str(WILDCARD);
+        out.push_str(&tok[end..]);
+        return true;
+    }
+    let kv = cfg.kv_values && bytes.contains(&b'=');
     // Fast path: most tokens are plain words.
-    if !bytes.iter().any(u8::is_ascii_digit) {
+    if !kv && !bytes.iter().any(u8::is_ascii_digit) {
         out.push_str(tok);
         return false;
     }
     let mut masked = false;
     let mut seg_start = 0;
+    // After `=` the next non-empty segment is a value whatever its shape.
+    let mut value_next = false;
     for (i, &b) in bytes.iter().enumerate() {
         if is_delim(b) {
-            masked |= push_segment(&tok[seg_start..i], out);
+            let seg = &tok[seg_start..i];
+            masked |= push_segment(seg, value_next, out);
+            // `msg="many words` opens a text, not a value: its first word stays a word.
+            let opens_text = is_message_key(seg)
+                || (bytes.get(i + 1) == Some(&b'"') && !tok[i + 2..].contains('"'));
+            value_next = (value_next && seg.is_empty()) || (kv && b == b'=' && !opens_text);
             out.push(b as char);
             seg_start = i + 1;
         }
     }
-    masked |= push_segment(&tok[seg_start..], out);
+    masked |= push_segment(&tok[seg_start..], value_next, out);
     masked
 }
 
-fn push_segment(seg: &str, out: &mut String) -> bool {
-    if seg.bytes().any(|b| b.is_ascii_digit()) {
+fn push_segment(seg: &str, value: bool, out: &mut String) -> bool {
+    if (value && !seg.is_empty()) || seg.bytes().any(|b| b.is_ascii_digit()) {
         out.push_str(WILDCARD);
         true
     } else {
@@ -157,73 +229,5 @@ fn push_segment(seg: &str, out: &mut String) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn masked(line: &str) -> String {
-        let mut t = Tokens::default();
-        t.fill(line);
-        t.iter().collect::<Vec<_>>().join(" ")
-    }
-
-    #[test]
-    fn masks_values_by_shape() {
-        let cases = [
-            ("took 12ms to read 4096 bytes", "took <*> to read <*> bytes"),
-            (
-                "from 10.0.0.12:8080 to [::1]:443",
-                "from <*>:<*> to [::<*>]:<*>",
-            ),
-            ("id 3f2a9c1e-4b7d-4c2a-9e1f-0a1b2c3d4e5f ok", "id <*> ok"),
-            (
-                "addr 0xdeadbeef size=512 user=alice",
-                "addr <*> size=<*> user=alice",
-            ),
-            (
-                "2024-01-02T03:04:05.678Z INFO start",
-                "<*>:<*>:<*> INFO start",
-            ),
-            ("open /var/lib/data/part-00017 failed", "open <*> failed"),
-            ("open /etc/hosts failed", "open /etc/hosts failed"),
-            (
-                "worker[42]: request \"req-9\" done",
-                "worker[<*>]: request \"<*>\" done",
-            ),
-            ("  spaced\tout   words  ", "spaced out words"),
-            ("INFO [IPC Server handler 5 on 80] x", "INFO [<*>] x"),
-            ("INFO [Async event handler] x", "INFO [<*>] x"),
-            ("<*> [main] INFO c.e.App: up", "<*> [<*>] INFO c.e.App: up"),
-            (
-                "12:00:01 - WARN [nio-exec-1]: slow",
-                "<*>:<*>:<*> - WARN [<*>]: slow",
-            ),
-            // Past the prefix a bracket group is message text.
-            (
-                "Registered signal handlers for [TERM, HUP, INT]",
-                "Registered signal handlers for [TERM, HUP, INT]",
-            ),
-            // Long groups stay one token (their word count would otherwise vary).
-            (
-                "x [DataStreamer for file /tmp/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q block BP-17-10.0.0.1-12]",
-                "x [<*>]",
-            ),
-            ("[unclosed bracket here", "[unclosed bracket here"),
-        ];
-        for (line, want) in cases {
-            assert_eq!(masked(line), want, "line {line:?}");
-        }
-    }
-
-    #[test]
-    fn marks_masked_tokens_as_variable() {
-        let mut t = Tokens::default();
-        t.fill("user=alice size=3 plain");
-        assert_eq!(
-            (t.is_var(0), t.is_var(1), t.is_var(2), t.is_var(9)),
-            (false, true, false, false)
-        );
-        assert_eq!(t.get(9), "");
-        t.fill("");
-        assert!(t.is_empty());
-    }
-}
+#[path = "mask_tests.rs"]
+mod tests;

@@ -5,6 +5,7 @@
 
 pub mod drain;
 mod hash;
+pub mod header;
 mod json;
 pub mod level;
 mod limits;
@@ -12,10 +13,17 @@ pub mod mask;
 pub mod miner;
 pub mod rank;
 pub mod reader;
+mod shape;
+mod siblings;
 mod tail;
+pub mod tuning;
+mod value;
 mod weight;
 
 pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
+pub use header::HeaderConfig;
+pub use tuning::MinerConfig;
+pub use value::MaskConfig;
 pub use miner::{Mined, TemplateMiner};
 pub use reader::{Limits, LineReader, ReadStats};
 pub use tail::cut_note;
@@ -100,35 +108,22 @@ impl LogMiner {
         };
         let idx = self.streams.len() as u32;
         let mut lines = LineReader::new(reader, limits);
+        let mut rec = Recorder {
+            stats: &mut self.stats,
+            example_bytes: &mut self.example_bytes,
+            role: meta.role,
+            previous: meta.previous,
+            stream: idx,
+        };
+        let mut record = |line: &str, m: Mined| rec.record(line, m);
         let result = loop {
-            let line = match lines.next_line() {
-                Ok(Some(l)) => l,
+            match lines.next_line() {
+                Ok(Some(line)) => self.miner.feed(line, &mut record),
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
-            };
-            let m = self.miner.mine(line);
-            let Some(s) = grow_to(&mut self.stats, m.template as usize) else {
-                continue;
-            };
-            match meta.role {
-                Role::Canary => s.canary += 1,
-                Role::Stable => s.stable += 1,
-                Role::Other => s.other += 1,
-            }
-            s.level = Some(s.level.map_or(m.level, |l| l.min(m.level)));
-            s.frames += u64::from(m.frame);
-            s.previous |= meta.previous;
-            match s.streams.last_mut() {
-                Some((i, n)) if *i == idx => *n += 1,
-                _ => s.streams.push((idx, 1)),
-            }
-            if s.example.is_none() && self.example_bytes < EXAMPLES_TOTAL_BYTES {
-                let ex = cut(line, EXAMPLE_BYTES);
-                self.example_bytes += ex.len();
-                s.example = Some(ex.into());
             }
         };
-        self.miner.end_stream();
+        self.miner.end_stream(&mut record);
         let st = lines.stats();
         self.streams.push(LogStream {
             pod: meta.pod,
@@ -160,9 +155,9 @@ impl LogMiner {
     /// `Error` (error or fatal level otherwise), `Noise` (the rest, stack frames included).
     /// When no stable stream was mined nothing can be new, so canary error templates are
     /// `Error` and the rest `Noise`. At most [`rank::MAX_FINDINGS`] findings are returned.
-    pub fn finish(self, redactor: &Redactor) -> LogEvidence {
+    pub fn finish(mut self, redactor: &Redactor) -> LogEvidence {
+        let canon = self.miner.drain_mut().canonical_ids();
         let drain = self.miner.drain();
-        let canon = drain.canonical_ids();
         let mut merged: BTreeMap<u32, TemplateStats> = BTreeMap::new();
         for (id, s) in self.stats.into_iter().enumerate() {
             if s.total() == 0 {
@@ -192,6 +187,40 @@ impl LogMiner {
             streams: self.streams,
             findings,
             coverage: Vec::new(),
+        }
+    }
+}
+
+/// Folds one mined line into its template's counts.
+struct Recorder<'a> {
+    stats: &'a mut Vec<TemplateStats>,
+    example_bytes: &'a mut usize,
+    role: Role,
+    previous: bool,
+    stream: u32,
+}
+
+impl Recorder<'_> {
+    fn record(&mut self, line: &str, m: Mined) {
+        let Some(s) = grow_to(self.stats, m.template as usize) else {
+            return;
+        };
+        match self.role {
+            Role::Canary => s.canary += 1,
+            Role::Stable => s.stable += 1,
+            Role::Other => s.other += 1,
+        }
+        s.level = Some(s.level.map_or(m.level, |l| l.min(m.level)));
+        s.frames += u64::from(m.frame);
+        s.previous |= self.previous;
+        match s.streams.last_mut() {
+            Some((i, n)) if *i == self.stream => *n += 1,
+            _ => s.streams.push((self.stream, 1)),
+        }
+        if s.example.is_none() && *self.example_bytes < EXAMPLES_TOTAL_BYTES {
+            let ex = cut(line, EXAMPLE_BYTES);
+            *self.example_bytes += ex.len();
+            s.example = Some(ex.into());
         }
     }
 }

@@ -1,0 +1,76 @@
+use super::*;
+
+fn learned(lines: &[String]) -> Header {
+    Header::learn(&HeaderConfig::default(), lines.iter().map(String::as_str))
+}
+
+const WORDS: &[&str] = &[
+    "opened",
+    "closed",
+    "Accepted",
+    "Failed",
+    "reload",
+    "listening",
+];
+
+#[test]
+fn learns_timestamp_host_and_pid_columns() {
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "{} {:2} 0{}:1{}:2{} node-{} worker[{}]: {} session {}",
+                ["Dec", "Jan"][i / 30],
+                1 + i % 28,
+                i % 10,
+                i % 6,
+                i % 7,
+                3 + i % 2,
+                100 + i * 7,
+                WORDS[i % WORDS.len()],
+                i
+            )
+        })
+        .collect();
+    let h = learned(&lines);
+    assert_eq!(h.strip(&lines[3]), "Failed session 3");
+    // A line of another shape (a stack frame) keeps everything.
+    assert_eq!(
+        h.strip("  at App.run(App.java:3)"),
+        "  at App.run(App.java:3)"
+    );
+}
+
+#[test]
+fn a_program_name_before_a_separator_is_header() {
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "[12.{:02} 10:00:{:02}] {} - {} item {}",
+                1 + i % 30,
+                i % 60,
+                ["viewer.exe", "sync", "updater-svc.exe"][i % 3],
+                WORDS[i % WORDS.len()],
+                i
+            )
+        })
+        .collect();
+    assert_eq!(learned(&lines).strip(&lines[1]), "closed item 1");
+}
+
+#[test]
+fn message_words_are_never_header() {
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!("{} the job {}", WORDS[i % WORDS.len()], i))
+        .collect();
+    let h = learned(&lines);
+    assert!(h.is_empty(), "{h:?}");
+    assert_eq!(h.strip(&lines[0]), lines[0]);
+}
+
+#[test]
+fn too_few_lines_teach_nothing_and_a_line_is_never_emptied() {
+    let lines: Vec<String> = (0..5).map(|i| format!("2024-01-0{i} x")).collect();
+    assert!(learned(&lines).is_empty());
+    let lines: Vec<String> = (0..40).map(|i| format!("{i} 12:00:{i:02}")).collect();
+    assert_eq!(learned(&lines).strip("7 12:00:07"), "7 12:00:07");
+}

@@ -1,0 +1,88 @@
+use super::*;
+
+fn masked(line: &str) -> String {
+    let mut t = Tokens::default();
+    t.fill(line);
+    t.iter().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn masks_values_by_shape() {
+    let cases = [
+        ("took 12ms to read 4096 bytes", "took <*> to read <*> bytes"),
+        ("from 10.0.0.12:8080 to [::1]:443", "from <*> to [<*>"),
+        ("id 3f2a9c1e-4b7d-4c2a-9e1f-0a1b2c3d4e5f ok", "id <*> ok"),
+        (
+            "addr 0xdeadbeef size=512 user=alice",
+            "addr <*> size=<*> user=<*>",
+        ),
+        (
+            "2024-01-02T03:04:05.678Z INFO start",
+            "<*>:<*>:<*> INFO start",
+        ),
+        ("open /var/lib/data/part-00017 failed", "open <*> failed"),
+        ("open /etc/hosts failed", "open <*> failed"),
+        ("GET /healthz ok", "GET /healthz ok"),
+        ("to gw.example.net:443, done", "to <*>, done"),
+        (
+            "tag=\"View Lock\", name=com.example.mail, ws=null",
+            "tag=\"<*>\", name=<*>, ws=<*>",
+        ),
+        ("fe80::1ff:fe23:4567:890a up", "<*> up"),
+        ("at 12:00:01 ok", "at <*>:<*>:<*> ok"),
+        (
+            "from x at Fri Jun 17 07:07:00 2005",
+            "from x at <*> <*> <*> <*>:<*>:<*> <*>",
+        ),
+        ("set May to Sun", "set May to Sun"),
+        ("level=info msg=\"job done\"", "level=<*> msg=\"job done\""),
+        ("msg=started", "msg=started"),
+        (
+            "level=info msg=\"user kim logged in from the shell\"",
+            "level=<*> msg=\"user kim logged in from the shell\"",
+        ),
+        (
+            "worker[42]: request \"req-9\" done",
+            "worker[<*>]: request \"<*>\" done",
+        ),
+        ("  spaced\tout   words  ", "spaced out words"),
+        (
+            "20240102-03:04:05:006|Stepper|30002312|onStep 3",
+            "<*>:<*>:<*>:<*> Stepper <*> onStep <*>",
+        ),
+        ("INFO [IPC Server handler 5 on 80] x", "INFO [<*>] x"),
+        ("INFO [Async event handler] x", "INFO [<*>] x"),
+        ("<*> [main] INFO c.e.App: up", "<*> [<*>] INFO c.e.App: up"),
+        (
+            "12:00:01 - WARN [nio-exec-1]: slow",
+            "<*>:<*>:<*> - WARN [<*>]: slow",
+        ),
+        // Past the prefix a bracket group is message text.
+        (
+            "Registered signal handlers for [TERM, HUP, INT]",
+            "Registered signal handlers for [TERM, HUP, INT]",
+        ),
+        // Long groups stay one token (their word count would otherwise vary).
+        (
+            "x [DataStreamer for file /tmp/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q block BP-17-10.0.0.1-12]",
+            "x [<*>]",
+        ),
+        ("[unclosed bracket here", "[unclosed bracket here"),
+    ];
+    for (line, want) in cases {
+        assert_eq!(masked(line), want, "line {line:?}");
+    }
+}
+
+#[test]
+fn marks_masked_tokens_as_variable() {
+    let mut t = Tokens::default();
+    t.fill("user: size=3 plain");
+    assert_eq!(
+        (t.is_var(0), t.is_var(1), t.is_var(2), t.is_var(9)),
+        (false, true, false, false)
+    );
+    assert_eq!(t.get(9), "");
+    t.fill("");
+    assert!(t.is_empty());
+}

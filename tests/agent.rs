@@ -259,3 +259,22 @@ async fn the_agent_asks_the_llm_and_records_its_opinion() {
     assert!(!requests[0].messages_text().contains("Xk9mQ2vLp7wR"), "a secret reached the LLM");
     agent.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stable_pods_with_empty_logs_give_their_turn_to_pods_with_logs() {
+    let server = FakeApiServer::start().await;
+    // Logs exist for 3 of the 6 stable pods, not the first by name; the others answer empty.
+    load(&server, "canary-latency-shared-noise-partial-stable-logs");
+    let agent = Agent::start(&server, "agent-a", false);
+    let record = delivered_record(&server).await;
+    agent.stop().await;
+    let d = &record["spec"]["diagnosis"];
+    assert_eq!(d["category"], "metric_regression", "{d:#}");
+    let stable = d["incident"]["logs"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["role"] == "stable"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!((stable["pods"].as_u64(), stable["pods_read"].as_u64()), (Some(6), Some(3)), "{stable:#}");
+    assert!(stable["lines"].as_u64().unwrap_or(0) > 500, "{stable:#}");
+}

@@ -103,7 +103,7 @@ fn pod_without_logs_is_a_gap_not_a_failure() {
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let gaps = d["gaps"].as_array().unwrap();
     assert!(gaps.iter().any(|g| g["ref"] == "canary pods"
-        && g["reason"].as_str().is_some_and(|r| r.starts_with("no log collected for 1 canary pod(s) (cart-abc-1)"))), "{gaps:?}");
+        && g["reason"].as_str().is_some_and(|r| r.starts_with("no log lines collected for 1 canary pod(s) (cart-abc-1)"))), "{gaps:?}");
     let logs = &d["incident"]["logs"];
     assert_eq!(logs[0]["role"], "canary", "{logs}");
     assert_eq!((logs[0]["pods"].as_u64(), logs[0]["pods_read"].as_u64()), (Some(1), Some(0)), "{logs}");

@@ -248,8 +248,11 @@ impl Collector {
                 let key = (req.pod.clone(), req.container.clone(), req.previous);
                 match result {
                     Ok(bytes) => {
+                        // An empty log compares nothing: the pod's turn goes to the next one.
+                        if !bytes.is_empty() {
+                            read.insert((req.role, req.pod.clone()));
+                        }
                         logs.logs.insert(key, bytes);
-                        read.insert((req.role, req.pod.clone()));
                     }
                     // 403: RBAC withholds logs; record it so the diagnosis says why they are missing.
                     Err(reason) if reason.ends_with("(403)") => {

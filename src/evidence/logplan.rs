@@ -126,8 +126,9 @@ pub fn mine_logs(
     ev
 }
 
-/// Mines one log; true when it was there. A missing log that was expected becomes a gap only
-/// if its pod is read at all (a pod with no log at all is reported once, by version).
+/// Mines one log; true when it had lines (an empty log, rotated away or never written,
+/// compares nothing). A missing log that was expected becomes a gap only if its pod is read
+/// at all (a pod with no log at all is reported once, by version).
 fn read_one(
     miner: &mut LogMiner,
     source: &dyn LogSource,
@@ -156,7 +157,7 @@ fn read_one(
             if let Some(note) = miner.last_stream().and_then(|s| s.cut_note()) {
                 gaps.push(Gap::new("log", &what, &note));
             }
-            true
+            miner.last_stream().is_some_and(|s| s.lines > 0)
         }
         Ok(None) if req.expected => {
             missing.push(Gap::new("log", &what, "no log collected"));
@@ -213,7 +214,7 @@ fn unread_gaps(empty: &[(Role, String)], coverage: &[LogCoverage]) -> Vec<Gap> {
             "log",
             &format!("{role} pods"),
             &format!(
-                "no log collected for {} {role} pod(s) ({}); {instead}",
+                "no log lines collected for {} {role} pod(s) ({}); {instead}",
                 names.len(),
                 names.join(", ")
             ),

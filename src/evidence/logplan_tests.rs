@@ -102,3 +102,19 @@ fn once_enough_pods_are_read_the_rest_are_not_opened() {
     assert_eq!(ev.streams.len(), 2);
     assert!(gaps.is_empty(), "{gaps:?}");
 }
+
+#[test]
+fn an_empty_log_gives_its_turn_like_a_missing_one() {
+    let mut pods = vec![named(Role::Canary, "web-c-0", 0)];
+    pods.extend(stable_pods(3));
+    let line = "GET /cart 200\n";
+    let (ev, gaps) = run(
+        &pods,
+        &[("web-c-0/app", line), ("web-s-0/app", ""), ("web-s-2/app", line)],
+        1,
+    );
+    let stable = ev.coverage.iter().find(|c| c.role == Role::Stable).unwrap();
+    assert_eq!((stable.pods_read, stable.lines), (1, 1), "{:?}", ev.coverage);
+    assert!(ev.streams.iter().any(|s| s.pod == "web-s-2"), "{:?}", ev.streams);
+    assert!(gaps.iter().any(|g| g.reason.starts_with("no log lines collected for 2 stable pod(s) (web-s-0, web-s-1)")), "{gaps:?}");
+}

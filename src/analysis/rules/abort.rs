@@ -48,6 +48,8 @@ pub fn manual_abort(ev: &Evidence) -> Option<Finding> {
         (true, _) => 0.3,
         _ if deadline_abort_likely(ev) => 0.3,
         (false, true) => 0.85,
+        // No canary pod seen: nothing shows the canary was fine, only nothing shows otherwise.
+        _ if canary_pods(ev).next().is_none() => 0.5,
         (false, false) => 0.7,
     };
     let mut ids: Vec<String> = aborted.map(|c| c.id.clone()).into_iter().collect();

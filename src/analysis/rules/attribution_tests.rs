@@ -168,3 +168,13 @@ fn a_probe_left_on_a_port_the_canary_moved_away_from_is_named() {
     assert!(d.evidence.contains(&"spec/app/ports".to_owned()), "{:?}", d.evidence);
     assert!(d.confidence >= 0.9, "{}", d.confidence);
 }
+
+#[test]
+fn without_pods_the_backoff_event_names_the_crashing_container() {
+    let mut e = base();
+    e.incident.aborted = false;
+    e.events.push(event(1, Role::Canary, "Warning", "BackOff", "Back-off restarting failed container worker in pod checkout-c-1_shop(0b1f)", 12));
+    let d = super::classify(&e).decision;
+    assert_eq!(d.category, Category::CrashLoop);
+    assert_eq!(d.summary, "Canary container worker keeps crashing");
+}

@@ -65,6 +65,10 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
     }
     // The line that explains the crash: an error from the crashed container's previous
     // instance, canary-only; a sidecar's complaint about the app is its symptom.
+    // Without pod objects the kubelet's BackOff event still names the container.
+    if container.is_none() {
+        container = canary_events(ev).find_map(|e| backoff_container(e.message.as_deref()?));
+    }
     let crashed = container.as_deref();
     let cause = canary_specific_logs(ev)
         .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error) && !f.example.trim().is_empty())
@@ -89,6 +93,11 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
         ids.push(id.clone());
     }
     let container = container.unwrap_or_default();
+    let who = if container.is_empty() {
+        "A canary container".to_owned()
+    } else {
+        format!("Canary container {container}")
+    };
     Some(Finding {
         category: Category::CrashLoop,
         confidence: if probe_killed && !died_on_its_own && !entrypoint {
@@ -100,12 +109,12 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
         rule: "canary-crash-loop",
         summary: match cause {
             Some(f) => format!(
-                "Canary container {container} crashes: {}",
+                "{who} crashes: {}",
                 first_line(&f.example)
             ),
             None => match start_message.or_else(|| entrypoint_event(ev)) {
-                Some(m) if entrypoint => format!("Canary container {container} cannot start: {}", first_line(start_failure(m))),
-                _ => format!("Canary container {container} keeps crashing"),
+                Some(m) if entrypoint => format!("{who} cannot start: {}", first_line(start_failure(m))),
+                _ => format!("{who} keeps crashing"),
             },
         },
         evidence: ids,
@@ -128,6 +137,13 @@ pub(super) fn crashed_container(ev: &Evidence) -> Option<&ContainerFacts> {
         .map(|(_, c)| c)
         .filter(|c| c.restart_count > 0 || waiting_reason(&c.state) == Some("CrashLoopBackOff"))
         .max_by_key(|c| c.restart_count)
+}
+
+/// `Back-off restarting failed container app in pod cart-7d9_shop(uid)` → `app`.
+fn backoff_container(message: &str) -> Option<String> {
+    let rest = message.split_once("restarting failed container ")?.1;
+    let name = rest.split_whitespace().next()?;
+    (!name.is_empty() && name.len() <= 63).then(|| name.to_owned())
 }
 
 fn state_message(s: &ContainerStateFact) -> Option<&str> {

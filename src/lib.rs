@@ -18,4 +18,5 @@ pub mod redact;
 pub mod repair;
 pub mod source;
 pub mod telemetry;
+pub mod text;
 pub mod verdict;

@@ -119,10 +119,12 @@ pub async fn collect(args: CollectArgs) -> anyhow::Result<ExitCode> {
         .map(|((pod, container, previous), bytes)| (pod.as_str(), container.as_str(), *previous, bytes.as_slice()));
     crate::source::write_snapshot(&args.out, &collection.raw, logs)?;
     for g in &collection.gaps {
-        eprintln!("note: {} {}: {}", g.source, g.ref_, g.reason);
+        let note = format!("note: {} {}: {}", g.source, g.ref_, g.reason);
+        eprintln!("{}", crate::text::visible_line(&note));
     }
     for ((pod, container, previous), reason) in &collection.logs.denied {
-        eprintln!("note: log {pod}/{container}{}: {reason}", if *previous { " (previous)" } else { "" });
+        let note = format!("note: log {pod}/{container}{}: {reason}", if *previous { " (previous)" } else { "" });
+        eprintln!("{}", crate::text::visible_line(&note));
     }
     println!(
         "wrote {} objects and {} logs to {}",

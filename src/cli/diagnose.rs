@@ -176,7 +176,7 @@ pub async fn diagnose(
     };
     if let Some(first) = reports.first() {
         for w in &first.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", crate::text::visible_line(w));
         }
     }
     let mut diagnoses = Vec::with_capacity(reports.len());
@@ -220,7 +220,7 @@ pub fn evidence(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     let opts = args.options();
     let report = run_snapshot(&args.snapshot, &opts, &Redactor::default())?;
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::text::visible_line(w));
     }
     let keep: Vec<String> = report
         .diagnosis

@@ -2,6 +2,7 @@
 //! snapshot and a local checkout of the GitOps repository. Prints the patch; changes the
 //! checkout only with `--write`.
 
+use crate::text::{visible, visible_line};
 use super::diagnose::SnapshotArgs;
 use crate::fix::{self, FixLimits, FixTarget, RepoFile};
 use crate::repair::fixable;
@@ -45,7 +46,9 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     let d = crate::pipeline::diagnose_snapshot(&args.snapshot.snapshot, &args.snapshot.options())?;
     eprintln!(
         "diagnosis: {} ({:.2}) — {}",
-        d.category, d.confidence, d.summary
+        d.category,
+        d.confidence,
+        visible_line(&d.summary)
     );
     if !fixable(d.category, &d.remediation.action) {
         eprintln!(
@@ -90,19 +93,20 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     };
     match fix::plan(&d.remediation.action, &target, &files, &limits) {
         Ok(f) => {
-            print!("{}", f.diff);
-            eprintln!("{} — {} in {}", f.summary, f.field, f.path);
+            // The diff quotes the checkout's files: shown, never executed by the terminal.
+            print!("{}", visible(&f.diff));
+            eprintln!("{} — {} in {}", visible_line(&f.summary), visible_line(&f.field), visible_line(&f.path));
             if args.write {
                 // Resolved again: what is written is the file that was read, inside the checkout.
                 let target = repo.resolve_file(Path::new(&f.path), &f.path)?;
                 std::fs::write(&target, &f.after)
                     .with_context(|| format!("cannot write {}", f.path))?;
-                eprintln!("wrote {}", f.path);
+                eprintln!("wrote {}", visible_line(&f.path));
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("no fix: {e}");
+            eprintln!("no fix: {}", visible_line(&e.to_string()));
             Ok(ExitCode::from(3))
         }
     }
@@ -140,7 +144,7 @@ fn read_tree(repo: &Root, dir: &Path) -> anyhow::Result<Vec<RepoFile>> {
                         Err(_) => continue,
                     },
                     Err(e) => {
-                        eprintln!("note: skipped {e}");
+                        eprintln!("note: skipped {}", visible_line(&e.to_string()));
                         continue;
                     }
                 }
@@ -158,7 +162,7 @@ fn read_tree(repo: &Root, dir: &Path) -> anyhow::Result<Vec<RepoFile>> {
             match read_text(&path, &rel) {
                 Ok(Some(text)) => out.push(RepoFile { path: rel, text }),
                 Ok(None) => {}
-                Err(e) => eprintln!("note: skipped {e}"),
+                Err(e) => eprintln!("note: skipped {}", visible_line(&e.to_string())),
             }
             if out.len() >= MAX_FILES {
                 anyhow::bail!(

@@ -6,6 +6,7 @@ use crate::analysis::logs::{
 };
 use crate::evidence::{LogEvidence, Role};
 use crate::redact::Redactor;
+use crate::text::{plain_log_line, visible_line};
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
@@ -101,7 +102,8 @@ fn templates(
         .next_line()
         .with_context(|| format!("cannot read {}", path.display()))?
     {
-        miner.feed(line, &mut |_, m| ids.push(m.template));
+        // The same visible form the evidence mines (see LogMiner::add_stream).
+        miner.feed(&plain_log_line(line), &mut |_, m| ids.push(m.template));
     }
     miner.end_stream(&mut |_, m| ids.push(m.template));
     // Unbounded: never cut today, but if a bound is ever set the output must say so.
@@ -126,9 +128,12 @@ fn templates(
         counts[d as usize] += 1;
         *id = d;
     }
+    // A template keeps any constant part of its lines: a token every line carries is redacted
+    // like every other output.
+    let redactor = Redactor::default();
     let names: Vec<String> = first_raw
         .iter()
-        .map(|&raw| miner.drain().template(raw))
+        .map(|&raw| redactor.line(&miner.drain().template(raw)).into_owned())
         .collect();
     let templates: Vec<TemplateOut<'_>> = names
         .iter()
@@ -157,7 +162,7 @@ fn templates(
             writeln!(out, "{} lines, {} templates", ids.len(), rows.len())?;
             writeln!(out, "{:>9}  {:>5}  TEMPLATE", "COUNT", "ID")?;
             for r in rows {
-                writeln!(out, "{:>9}  {:>5}  {}", r.count, r.id, r.template)?;
+                writeln!(out, "{:>9}  {:>5}  {}", r.count, r.id, visible_line(r.template))?;
             }
         }
     }
@@ -209,7 +214,7 @@ fn write_diff_text(ev: &LogEvidence, top: usize, out: &mut dyn Write) -> anyhow:
             "{:<7} {} lines  {}{}",
             role_name(s.role),
             s.lines,
-            stream_name(s),
+            visible_line(&stream_name(s)),
             notes
         )?;
     }
@@ -234,10 +239,10 @@ fn write_diff_text(ev: &LogEvidence, top: usize, out: &mut dyn Write) -> anyhow:
             level.as_str().unwrap_or("?"),
             f.canary_count,
             f.stable_count,
-            cut(&f.template, 160)
+            visible_line(cut(&f.template, 160))
         )?;
         if !f.example.is_empty() && f.example != f.template {
-            let example = cut(&f.example, 160).replace(char::is_control, " ");
+            let example = visible_line(cut(&f.example, 160));
             writeln!(out, "{:55}  e.g. {example}", "")?;
         }
     }

@@ -111,7 +111,8 @@ pub fn text(d: &Diagnosis) -> String {
         }
     }
     footer(&mut out, d, "");
-    out
+    // Logs and object fields are untrusted: nothing reaches a terminal as a control character.
+    crate::text::visible(&out).into_owned()
 }
 
 fn footer(out: &mut String, d: &Diagnosis, bullet: &str) {
@@ -202,7 +203,8 @@ pub fn markdown(d: &Diagnosis) -> String {
         }
     }
     footer(&mut out, d, "");
-    out
+    // Logs and object fields are untrusted: nothing reaches a terminal as a control character.
+    crate::text::visible(&out).into_owned()
 }
 
 fn evidence_md(out: &mut String, e: &EvidenceItem) {

@@ -43,7 +43,7 @@ pub fn clip(s: &str, max: usize) -> String {
 /// Prose from the diagnosis, safe as mrkdwn: one line, escaped, and without backticks,
 /// which would open inline code that never closes (summaries quote log lines).
 fn plain(s: &str, max: usize) -> String {
-    escape(&clip(&s.replace('`', "ʼ"), max))
+    escape(&crate::text::visible_line(&clip(&s.replace('`', "ʼ"), max)))
 }
 
 /// Inline code: backticks inside would end it early, so they become a look-alike.
@@ -67,6 +67,8 @@ fn cap(s: String, max: usize) -> String {
 }
 
 fn mrkdwn(text: String) -> Value {
+    // Every block's text passes here: no control character reaches a chat client.
+    let text = crate::text::visible(&text).into_owned();
     json!({"type": "mrkdwn", "text": cap(text, SECTION_MAX)})
 }
 

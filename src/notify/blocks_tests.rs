@@ -152,3 +152,24 @@ fn prose_cannot_ping_or_open_code() {
     let fallback = msg["text"].as_str().unwrap();
     assert!(fallback.contains("&lt;!channel&gt; ʼboom"), "{fallback}");
 }
+
+#[test]
+fn no_control_character_reaches_slack() {
+    let mut d = diagnosis();
+    d.summary = "boom \x1b]0;pwned\x07\x1b[2J\rforged".into();
+    d.evidence[0].text = "panic \u{202e}\x1b[31mred".into();
+    d.incident.message = Some("\x1b[H\x1b[2Jcleared".into());
+    let msg = message(&d, &MessageContext::default());
+    let body = msg.to_string();
+    let raw: Vec<char> = serde_json::from_str::<String>(&serde_json::to_string(&body).unwrap())
+        .unwrap()
+        .chars()
+        .collect();
+    for t in texts(&msg).iter().chain([msg["text"].as_str().unwrap().to_owned()].iter()) {
+        assert!(
+            !t.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "raw control in {t:?}"
+        );
+    }
+    assert!(raw.iter().collect::<String>().contains("\\\\e]0;pwned"), "shown as text: {body}");
+}

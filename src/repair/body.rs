@@ -7,13 +7,14 @@ use crate::fix::{Fix, SourceKind};
 const MAX_BODY: usize = 60_000;
 
 pub fn title(d: &Diagnosis, fix: &Fix) -> String {
-    clip(
+    let title = clip(
         &format!(
             "rollout-doctor: {} ({} in {})",
             fix.summary, d.category, d.rollout
         ),
         200,
-    )
+    );
+    crate::text::visible_line(&title).into_owned()
 }
 
 pub fn pull_body(
@@ -77,7 +78,9 @@ fn assemble(d: &Diagnosis, middle: &str, record: &str) -> String {
     } else {
         diagnosis
     };
-    format!("{diagnosis}\n{middle}{footer}")
+    // The diff and the Rollout's own words can carry control characters; a reviewer's
+    // terminal (`gh pr view`) must not run them.
+    crate::text::visible(&format!("{diagnosis}\n{middle}{footer}")).into_owned()
 }
 
 /// A code fence longer than any backtick run inside, so log text cannot close it.
@@ -201,6 +204,26 @@ mod tests {
             out.contains("@\u{200b}a") && out.contains("@\u{200b}b"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn control_characters_in_the_diagnosis_and_the_diff_are_shown_not_sent() {
+        let mut d: Diagnosis = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "rollout": {"namespace": "shop", "name": "cart"},
+            "category": "crash_loop", "confidence": 0.9,
+            "summary": "crash \u{1b}]0;pwned\u{7} \u{202e}", "evidence": [],
+            "remediation": {"action": "none", "description": "d"},
+            "engine": "rules", "rule": "r",
+            "incident": {"phase": "Degraded", "strategy": "canary", "message": null, "revision": null,
+                "step_index": null, "current_step": null, "canary_hash": null, "stable_hash": null,
+                "canary_image": [], "stable_image": []},
+            "alternatives": [], "gaps": []
+        }))
+        .unwrap();
+        d.rollout.name = "cart\x1b[2J".into();
+        let body = issue_body(&d, "rec", "no fix \x1b[31mred");
+        assert!(!body.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}'), "{body:?}");
+        assert!(body.contains("\\e]0;pwned"), "{body}");
     }
 
     #[test]

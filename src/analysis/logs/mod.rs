@@ -118,7 +118,9 @@ impl LogMiner {
         let mut record = |line: &str, m: Mined| rec.record(line, m);
         let result = loop {
             match lines.next_line() {
-                Ok(Some(line)) => self.miner.feed(line, &mut record),
+                // Mined in its visible form: colours do not split templates and no control
+                // character reaches an example.
+                Ok(Some(line)) => self.miner.feed(&crate::text::plain_log_line(line), &mut record),
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
             }

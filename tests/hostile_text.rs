@@ -1,0 +1,121 @@
+//! Hostile text (issue #12 item 3): escape sequences in logs and object fields are shown, never
+//! executed, in every human rendering (text, Markdown, `logs templates`, `logs diff`, `fix`),
+//! and they do not change the diagnosis.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SCENARIO: &str = "fixtures/scenarios/canary-go-nil-pointer-panic";
+/// Retitles the terminal, clears it, moves the cursor home and forges a line; then a bidi
+/// override and a C1 CSI.
+const ATTACK: &str = "\x1b]0;pwned\x07\x1b[2J\x1b[H\rOK: all checks passed\u{202e}\u{9b}31m";
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rollout-doctor")).args(args).output().unwrap()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The scenario with the attack in its Rollout status message and coloured, attacking crash
+/// lines in the canary's logs.
+fn hostile_snapshot() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(Path::new(SCENARIO), dir.path());
+    let objects = dir.path().join("objects.yaml");
+    let text = std::fs::read_to_string(&objects).unwrap();
+    let escaped: String = ATTACK.chars().map(|c| format!("\\u{:04X}", c as u32)).collect();
+    let text = text.replacen(
+        "message: \"ProgressDeadlineExceeded: ",
+        &format!("message: \"{escaped}ProgressDeadlineExceeded: "),
+        1,
+    );
+    assert!(text.contains(&escaped), "the status message was not found to attack");
+    std::fs::write(&objects, text).unwrap();
+    for entry in std::fs::read_dir(dir.path().join("logs")).unwrap() {
+        let pod = entry.unwrap().path();
+        for log in ["app.log", "app.previous.log"] {
+            let p = pod.join(log);
+            let Ok(lines) = std::fs::read_to_string(&p) else { continue };
+            let coloured: String = lines
+                .lines()
+                .map(|l| match l.strip_prefix("panic: ") {
+                    Some(rest) => format!("\x1b[31;1mpanic: \x1b[0m{rest}{ATTACK}\n"),
+                    None => format!("{l}\n"),
+                })
+                .collect();
+            std::fs::write(&p, coloured).unwrap();
+        }
+    }
+    dir
+}
+
+fn assert_no_controls(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    assert!(bad.is_empty(), "{what} prints raw control characters {bad:?}:\n{text}");
+}
+
+fn category(dir: &Path) -> String {
+    let o = run(&["diagnose", dir.to_str().unwrap(), "--output", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    d["category"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn text_and_markdown_show_escapes_and_the_diagnosis_stays() {
+    let dir = hostile_snapshot();
+    let path = dir.path().to_str().unwrap();
+    for format in ["text", "markdown"] {
+        let o = run(&["diagnose", path, "--output", format]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_no_controls(format, &o.stdout);
+        assert_no_controls(&format!("{format} (stderr)"), &o.stderr);
+        if format == "text" {
+            // The status message is printed, its escapes visible.
+            assert!(String::from_utf8_lossy(&o.stdout).contains("\\e]0;pwned"), "the attack is shown as text");
+        }
+    }
+    assert_eq!(category(dir.path()), category(Path::new(SCENARIO)));
+    let o = run(&["diagnose", path, "--output", "json"]);
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Colours are stripped before mining: the crash line reads as the plain one does.
+    assert!(d["summary"].as_str().unwrap().contains("crashes: panic: runtime error"), "{}", d["summary"]);
+}
+
+#[test]
+fn log_tools_show_escapes() {
+    let dir = hostile_snapshot();
+    let logs = dir.path().join("logs");
+    let canary = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("app.previous.log").exists())
+        .unwrap();
+    let stable = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.join("app.previous.log").exists())
+        .unwrap();
+    let file = canary.join("app.log");
+    let o = run(&["logs", "templates", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_no_controls("logs templates", &o.stdout);
+    let o = run(&["logs", "diff", "--canary", file.to_str().unwrap(), "--stable", stable.join("app.log").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_no_controls("logs diff", &o.stdout);
+}

@@ -3,6 +3,9 @@
 //! duplicate keys. Each is refused or degraded with a clear message, never followed, never a
 //! whole-snapshot failure for one bad object.
 
+#[path = "support_files/mod.rs"]
+mod support_files;
+use support_files::copy_tree;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -30,18 +33,6 @@ fn scenario(name: &str) -> tempfile::TempDir {
     dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -2,6 +2,9 @@
 //! executed, in every human rendering (text, Markdown, `logs templates`, `logs diff`, `fix`),
 //! and they do not change the diagnosis.
 
+#[path = "support_files/mod.rs"]
+mod support_files;
+use support_files::copy_tree;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -14,18 +17,6 @@ fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rollout-doctor")).args(args).output().unwrap()
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// The scenario with the attack in its Rollout status message and coloured, attacking crash
 /// lines in the canary's logs.

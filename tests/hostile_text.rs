@@ -110,3 +110,53 @@ fn log_tools_show_escapes() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_no_controls("logs diff", &o.stdout);
 }
+
+/// 64-character base64 lines of a made-up key (not a real one), as `openssl` prints them.
+fn key_lines(width: usize) -> Vec<String> {
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..26)
+        .map(|i| alphabet.chars().cycle().skip(i * 7 + 3).take(width).collect())
+        .collect()
+}
+
+#[test]
+fn a_private_key_logged_line_by_line_never_leaves() {
+    for width in [64, 76] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_tree(Path::new(SCENARIO), dir.path());
+        let logs = dir.path().join("logs");
+        let canary = std::fs::read_dir(&logs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.join("app.previous.log").exists())
+            .unwrap();
+        let body = key_lines(width);
+        // Each PEM line is its own log record, behind the logger's prefix; a bare block too.
+        let prefix = "2024-04-22T14:19:58.120Z DEBUG tls/loader.go:41";
+        let mut log = format!("{prefix} loading key\n{prefix} -----BEGIN RSA PRIVATE KEY-----\n");
+        for l in &body[..13] {
+            log.push_str(&format!("{prefix} {l}\n"));
+        }
+        log.push_str(&format!("{prefix} -----END RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\n"));
+        for l in &body[13..] {
+            log.push_str(&format!("{l}\n"));
+        }
+        log.push_str("-----END PRIVATE KEY-----\n");
+        log.push_str(&std::fs::read_to_string(canary.join("app.log")).unwrap());
+        std::fs::write(canary.join("app.log"), &log).unwrap();
+        let outputs = [
+            run(&["diagnose", dir.path().to_str().unwrap(), "--output", "json"]),
+            run(&["diagnose", dir.path().to_str().unwrap()]),
+            run(&["evidence", dir.path().to_str().unwrap()]),
+            run(&["logs", "templates", canary.join("app.log").to_str().unwrap(), "--output", "json"]),
+            run(&["logs", "diff", "--canary", canary.join("app.log").to_str().unwrap(), "--stable", canary.join("app.log").to_str().unwrap(), "--output", "json"]),
+        ];
+        for o in outputs {
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let out = String::from_utf8_lossy(&o.stdout);
+            for l in &body {
+                assert!(!out.contains(&l[8..40]), "width {width}: a key line leaked: {l}\n{out}");
+            }
+        }
+    }
+}

@@ -2,11 +2,12 @@
 
 use crate::analysis::logs::{
     Limits, LineReader, LogConfig, LogMiner, MinerConfig, StreamMeta, TemplateMiner, cut,
-    stream_name,
+    mineable, stream_name,
 };
 use crate::evidence::{LogEvidence, Role};
 use crate::redact::Redactor;
-use crate::text::{plain_log_line, visible_line};
+use crate::redact::pem::PemLines;
+use crate::text::visible_line;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
@@ -98,12 +99,13 @@ fn templates(
     let mut reader = LineReader::new(file, Limits::unbounded(LogConfig::default().max_line_bytes));
     let mut miner = TemplateMiner::with_config(cfg);
     let mut ids: Vec<u32> = Vec::new();
+    let mut keys = PemLines::default();
     while let Some(line) = reader
         .next_line()
         .with_context(|| format!("cannot read {}", path.display()))?
     {
-        // The same visible form the evidence mines (see LogMiner::add_stream).
-        miner.feed(&plain_log_line(line), &mut |_, m| ids.push(m.template));
+        // The same form the evidence mines (see LogMiner::add_stream).
+        miner.feed(&mineable(line, &mut keys), &mut |_, m| ids.push(m.template));
     }
     miner.end_stream(&mut |_, m| ids.push(m.template));
     // Unbounded: never cut today, but if a bound is ever set the output must say so.

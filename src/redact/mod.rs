@@ -10,6 +10,7 @@
 
 mod names;
 mod patterns;
+pub mod pem;
 mod pseudonym;
 mod scan;
 #[cfg(test)]

@@ -116,11 +116,12 @@ impl LogMiner {
             stream: idx,
         };
         let mut record = |line: &str, m: Mined| rec.record(line, m);
+        let mut keys = crate::redact::pem::PemLines::default();
         let result = loop {
             match lines.next_line() {
                 // Mined in its visible form: colours do not split templates and no control
-                // character reaches an example.
-                Ok(Some(line)) => self.miner.feed(&crate::text::plain_log_line(line), &mut record),
+                // character reaches an example; a private key logged line by line is gone.
+                Ok(Some(line)) => self.miner.feed(&mineable(line, &mut keys), &mut record),
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
             }
@@ -224,6 +225,17 @@ impl Recorder<'_> {
             *self.example_bytes += ex.len();
             s.example = Some(ex.into());
         }
+    }
+}
+
+/// The form of a log line that is mined: without ANSI sequences, controls made visible, and
+/// nothing of a private key that spans lines.
+pub fn mineable<'a>(line: &'a str, keys: &mut crate::redact::pem::PemLines) -> std::borrow::Cow<'a, str> {
+    let visible = crate::text::plain_log_line(line);
+    if keys.is_key_line(&visible) {
+        std::borrow::Cow::Borrowed(crate::redact::pem::KEY_LINE)
+    } else {
+        visible
     }
 }
 

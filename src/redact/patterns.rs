@@ -141,7 +141,7 @@ impl Rules {
             // hand there. Keep in sync when adding a family (the corpus test catches misses).
             screen: compile(concat!(
                 r"(?i)pass|pw|secret|token|key|auth|cred|session|cookie|sig|sid|dockerc|://|eyj",
-                r"|akia|asia|abia|acca|aiza|ya29\.|gh[pousr]_|github_pat_|glpat-|xox[abposre]-|xapp-",
+                r"|akia|asia|abia|acca|aiza|ya29\.|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glcbt-|glptt-|glft-|glimt-|gloas-|glsoat-|xox[abposre]-|xapp-",
                 r"|[sr]k_(?:live|test)_|whsec_|-----begin|bearer|basic|sk-|sg\.|npm_|webhook",
             ))?,
             tokens: vec![
@@ -162,7 +162,19 @@ impl Rules {
                     "github_token",
                     always,
                 )?,
-                token(r"\bglpat-[A-Za-z0-9_-]{20,}", "gitlab_token", always)?,
+                // Personal, deploy, runner, CI job, trigger, feed, incoming-mail, OAuth app and
+                // service-account tokens all carry GitLab's `gl…-` prefix.
+                token(
+                    r"\bgl(?:pat|dt|rt|cbt|ptt|ft|imt|oas|soat)-[A-Za-z0-9_-]{20,}",
+                    "gitlab_token",
+                    always,
+                )?,
+                // A service-account key file's `private_key_id` names the key that signs.
+                token(
+                    r#"["']?private_key_id["']?\s*[:=]\s*["']?(?P<s>[0-9a-f]{40})\b"#,
+                    "gcp_private_key_id",
+                    always,
+                )?,
                 token(
                     r"\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,})",
                     "slack_token",

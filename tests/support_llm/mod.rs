@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod harness;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -10,6 +10,8 @@ mod support_llm;
 mod support_prometheus;
 
 // More of the same binary, kept in files of their own.
+#[path = "verdict/limits.rs"]
+mod limits;
 #[path = "verdict/llm_review.rs"]
 mod llm_review;
 #[path = "verdict/run.rs"]

@@ -1,6 +1,7 @@
 //! The verdict endpoint's options, shared by `rollout-doctor serve` and `rollout-doctor run
 //! --verdict-addr` (one struct, flattened into both), and the one way to start it from them.
 
+use super::conn::ConnLimits;
 use super::listen::{self, Endpoint};
 use super::llm_review::LlmReviewer;
 use super::prometheus::Prometheus;
@@ -57,6 +58,13 @@ pub struct VerdictArgs {
     /// How long the background LLM review of one canary may take (with `--llm`).
     #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
     pub review_timeout: Duration,
+    /// Connections served at once (the rest wait in the kernel's backlog).
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub max_connections: usize,
+    /// A client must send its request headers within this, and an idle keep-alive
+    /// connection is closed after it (slow clients cannot hold connections).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub header_timeout: Duration,
     /// PEM certificate chain (leaf first): serve HTTPS instead of HTTP. Needs --tls-key.
     #[arg(long, env = "ROLLOUT_DOCTOR_VERDICT_TLS_CERT", value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -80,6 +88,8 @@ impl Default for VerdictArgs {
             pass_threshold: d.pass_threshold,
             marginal_threshold: d.marginal_threshold,
             review_timeout: d.review_timeout,
+            max_connections: ConnLimits::default().max_connections,
+            header_timeout: ConnLimits::default().header_timeout,
             tls_cert: None,
             tls_key: None,
         }
@@ -162,7 +172,13 @@ impl VerdictArgs {
             .map(|r| Arc::new(r) as Arc<dyn VerdictReviewer>);
         let reviewed = reviewer.is_some();
         let svc = Arc::new(VerdictService::new(cfg, prom, kube, reviewer));
-        let endpoint = listen::start(addr, svc, tls, shutdown).await.with_context(|| format!("binding the verdict endpoint to {addr}"))?;
+        let limits = ConnLimits {
+            max_connections: self.max_connections.max(1),
+            header_timeout: self.header_timeout,
+            // Body and judgement: the budget is the judgement's own deadline.
+            request_timeout: self.budget + self.header_timeout,
+        };
+        let endpoint = listen::start(addr, svc, tls, limits, shutdown).await.with_context(|| format!("binding the verdict endpoint to {addr}"))?;
         tracing::info!(addr = %endpoint.addr, tls = endpoint.tls, llm_review = reviewed, "verdict endpoint listening");
         Ok(endpoint)
     }

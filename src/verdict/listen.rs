@@ -1,6 +1,7 @@
 //! Binding and serving the verdict endpoint, over plain HTTP or native TLS. Binding happens
 //! before anything is spawned, so a taken port is a start error, not a log line.
 
+use super::conn::{ConnLimits, serve_limited};
 use super::service::{VerdictService, router};
 use super::tls::TlsListener;
 use rustls::ServerConfig;
@@ -21,14 +22,18 @@ pub async fn start(
     addr: SocketAddr,
     service: Arc<VerdictService>,
     tls: Option<Arc<ServerConfig>>,
+    limits: ConnLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Endpoint> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let is_tls = tls.is_some();
     let task = match tls {
-        Some(cfg) => tokio::spawn(serve_tls_on(listener, cfg, service, shutdown)),
-        None => tokio::spawn(serve_on(listener, service, shutdown)),
+        Some(cfg) => {
+            let listener = TlsListener::new(listener, cfg)?;
+            tokio::spawn(serve_limited(listener, router(service), limits, shutdown))
+        }
+        None => tokio::spawn(serve_limited(listener, router(service), limits, shutdown)),
     };
     Ok(Endpoint { addr, tls: is_tls, task })
 }
@@ -41,7 +46,7 @@ pub async fn serve_tls_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = TlsListener::new(listener, tls)?;
-    axum::serve(listener, router(service)).with_graceful_shutdown(shutdown).await
+    serve_limited(listener, router(service), ConnLimits::default(), shutdown).await
 }
 
 /// Serves plain HTTP on `addr` until `shutdown` completes.
@@ -60,5 +65,5 @@ pub async fn serve_on(
     service: Arc<VerdictService>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).with_graceful_shutdown(shutdown).await
+    serve_limited(listener, router(service), ConnLimits::default(), shutdown).await
 }

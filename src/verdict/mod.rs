@@ -7,6 +7,7 @@ pub mod stats;
 pub mod args;
 pub mod cache;
 pub mod combine;
+pub mod conn;
 pub mod judge;
 pub mod listen;
 pub mod llm_review;

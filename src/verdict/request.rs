@@ -7,6 +7,8 @@ use std::time::Duration;
 /// Upper bounds that keep one request from asking Prometheus for unbounded work.
 const MAX_METRICS: usize = 32;
 const MAX_POINTS: u64 = 11_000;
+const MAX_QUERY: usize = 4096;
+const MAX_NAME: usize = 128;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -109,6 +111,12 @@ pub fn check(req: VerdictRequest) -> Result<Checked, String> {
                 m.name
             ));
         }
+        if m.name.len() > MAX_NAME || m.name.chars().any(char::is_control) {
+            return Err(format!("metric names are at most {MAX_NAME} printable characters"));
+        }
+        for q in [&m.query, &m.errors_query, &m.total_query].into_iter().flatten() {
+            check_query(&m.name, q)?;
+        }
         if m.allowed_increase_pct.is_some_and(|p| !p.is_finite() || p < 0.0) || m.weight.is_some_and(|w| !w.is_finite() || w < 0.0) {
             return Err(format!("metric {:?}: allowedIncreasePct and weight must be finite and >= 0", m.name));
         }
@@ -122,6 +130,23 @@ pub fn check(req: VerdictRequest) -> Result<Checked, String> {
         return Err("end must be Unix seconds".into());
     }
     Ok(Checked { req, window, step })
+}
+
+/// A query must select by the pod-template hash: without `{{hash}}` the canary and the stable
+/// version read the same series, and an identical pair would pass whatever the canary does.
+fn check_query(metric: &str, q: &str) -> Result<(), String> {
+    if q.len() > MAX_QUERY {
+        return Err(format!("metric {metric:?}: queries are at most {MAX_QUERY} bytes"));
+    }
+    if q.chars().any(char::is_control) {
+        return Err(format!("metric {metric:?}: control characters in a query"));
+    }
+    if !q.contains("{{hash}}") && !q.contains("${hash}") {
+        return Err(format!(
+            "metric {metric:?}: the query must select by {{{{hash}}}} (or ${{hash}}), or canary and stable read the same series"
+        ));
+    }
+    Ok(())
 }
 
 /// Kubernetes names and hashes: short, lowercase, and safe to splice into a label matcher.
@@ -194,7 +219,27 @@ mod tests {
 
     #[test]
     fn hashes_cannot_inject_promql() {
-        let req: VerdictRequest = serde_json::from_str(r#"{"namespace":"a","rollout":"b","canaryHash":"x\"}or{"}"#).unwrap();
-        assert!(check(req).is_err());
+        for hash in [r#"x\"}or{"#, "x\\\\", "a\\nb", "A", "a b", "a|b", "a.*", "}"] {
+            let req: VerdictRequest =
+                serde_json::from_value(serde_json::json!({"namespace": "a", "rollout": "b", "canaryHash": hash})).unwrap();
+            assert!(check(req).is_err(), "{hash:?}");
+        }
+        for ns in ["a\"} or vector(1) or {x=\"", "A", ""] {
+            let req: VerdictRequest = serde_json::from_value(serde_json::json!({"namespace": ns, "rollout": "b"})).unwrap();
+            assert!(check(req).is_err(), "{ns:?}");
+        }
+    }
+
+    #[test]
+    fn queries_must_select_by_hash_and_stay_bounded() {
+        let with = |q: &str| -> Result<Checked, String> {
+            check(serde_json::from_value(serde_json::json!({"namespace": "a", "rollout": "b",
+                "metrics": [{"name": "m", "query": q}]})).unwrap())
+        };
+        assert!(with(r#"up{h="{{hash}}"}"#).is_ok());
+        assert!(with(r#"up{h="${hash}"}"#).is_ok());
+        assert!(with("up").unwrap_err().contains("must select by {{hash}}"));
+        assert!(with(&format!("up{{h=\"{{{{hash}}}}\"}}{}", " ".repeat(5000))).is_err());
+        assert!(with("up{h=\"{{hash}}\"}\n").is_err());
     }
 }

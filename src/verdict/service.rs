@@ -232,11 +232,15 @@ fn now() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
+/// A verdict request is a few KiB (at most 32 metrics); anything near this is not one.
+pub const MAX_BODY: usize = 256 * 1024;
+
 pub fn router(service: Arc<VerdictService>) -> Router {
     Router::new()
         .route("/v1/verdict", post(handle))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(service)
 }
 

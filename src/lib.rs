@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod fix;
 pub mod gitops;
 pub mod llm;
+pub mod mcp;
 pub mod model;
 pub mod notify;
 pub mod pipeline;

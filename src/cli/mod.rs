@@ -5,6 +5,7 @@ pub mod demo;
 pub mod diagnose;
 pub mod fix;
 pub mod logs;
+pub mod mcp;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -66,6 +67,8 @@ pub enum Command {
     /// Log tooling: template mining and canary-vs-stable comparison.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
+    /// Serves the diagnosis as MCP tools for assistants (stdio, or --http with a token).
+    Mcp(mcp::McpArgs),
 }
 
 /// Runs the command; the returned code is the process exit status.
@@ -82,5 +85,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Fix(args) => fix::run(args),
         Command::Serve(args) => serve::serve(args).await,
         Command::Demo { output } => demo::run(output),
+        Command::Mcp(args) => mcp::run(args).await,
     }
 }

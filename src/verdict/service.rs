@@ -224,6 +224,11 @@ fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
 }
 
+/// A bearer token check for other endpoints (MCP over HTTP): constant time, length included.
+pub fn token_matches(given: &str, expected: &str) -> bool {
+    constant_eq(&digest(given.trim()), &digest(expected))
+}
+
 fn constant_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -4,7 +4,8 @@ checks every input/output schema is valid JSON Schema, calls each tool and valid
 structured result against the tool's outputSchema. Over stdio against a snapshot, and over
 streamable HTTP with a bearer token (401 without it).
 
-usage: mcp_client.py BINARY SNAPSHOT NAMESPACE NAME EXPECTED_CATEGORY [stdio|http]"""
+usage: mcp_client.py BINARY SNAPSHOT NAMESPACE NAME EXPECTED_CATEGORY [stdio|http]
+SNAPSHOT "-" reads the cluster KUBECONFIG points at."""
 import asyncio
 import json
 import os
@@ -82,8 +83,12 @@ async def exercise(session):
     assert field(bad, "is_error", "isError"), "an unknown Rollout must be a tool error"
 
 
+SOURCE = [] if SNAP == "-" else ["--snapshot", SNAP]
+
+
 async def over_stdio():
-    params = StdioServerParameters(command=BIN, args=["mcp", "--snapshot", SNAP])
+    # The SDK passes a minimal environment by default; KUBECONFIG must reach the server.
+    params = StdioServerParameters(command=BIN, args=["mcp", *SOURCE], env=dict(os.environ))
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             await exercise(session)
@@ -100,7 +105,7 @@ async def over_http():
     with tempfile.NamedTemporaryFile("w", delete=False) as f:
         f.write(token)
     port = free_port()
-    proc = subprocess.Popen([BIN, "mcp", "--snapshot", SNAP, "--http", f"127.0.0.1:{port}", "--token-file", f.name],
+    proc = subprocess.Popen([BIN, "mcp", *SOURCE, "--http", f"127.0.0.1:{port}", "--token-file", f.name],
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/mcp"
     try:

@@ -166,7 +166,9 @@ fn templates_differing_only_in_shared_header_values_merge() {
 fn a_value_with_a_space_joins_the_template_with_a_wildcard_there() {
     // Eight one-word names make that column a wildcard (sibling merge); the two-word name
     // has one token more, so the tree never compares it with them.
-    let names = ["chrome", "firefox", "curl", "git", "sync", "updater", "agent", "shell"];
+    let names = [
+        "chrome", "firefox", "curl", "git", "sync", "updater", "agent", "shell",
+    ];
     let mut lines: Vec<String> = names
         .iter()
         .map(|n| format!("proxy open for {n}.exe now done"))

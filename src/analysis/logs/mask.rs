@@ -39,9 +39,19 @@ impl Tokens {
         self.var.clear();
         let mut rest = text;
         let mut header = true;
+        let mut assigned = false;
         while let Some(tok) = next_token(&mut rest) {
             let start = self.buf.len();
-            let var = if header && is_bracket_tag(tok) {
+            let var = if std::mem::replace(&mut assigned, self.cfg.kv_values && tok.ends_with('='))
+                && !tok.starts_with('"')
+            {
+                // `key= value`, `key = value`: the token after the `=` is the value
+                // whatever its shape, as in `key=value`.
+                let core = tok.trim_end_matches(|c: char| c.is_ascii() && is_delim(c as u8));
+                self.buf.push_str(WILDCARD);
+                self.buf.push_str(&tok[core.len()..]);
+                true
+            } else if header && is_bracket_tag(tok) {
                 // A `[...]` tag in the line's prefix names a thread or module: it varies
                 // independently of the message, so it is a value, not template text.
                 self.buf.push('[');

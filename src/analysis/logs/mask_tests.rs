@@ -86,3 +86,25 @@ fn marks_masked_tokens_as_variable() {
     t.fill("");
     assert!(t.is_empty());
 }
+
+#[test]
+fn a_value_after_a_spaced_equals_sign_is_masked() {
+    let cases = [
+        (
+            "window shown, allDrawn= false, visible = true done",
+            "window shown, allDrawn= <*>, visible = <*> done",
+        ),
+        // A quoted text after `=` may be a message: left to the quoted-value rules.
+        ("note= \"disk full\" end", "note= \"disk full\" end"),
+        ("a == b", "a == <*>"),
+    ];
+    for (line, want) in cases {
+        assert_eq!(masked(line), want, "{line:?}");
+    }
+    let mut t = Tokens::with_config(MaskConfig {
+        kv_values: false,
+        ..MaskConfig::default()
+    });
+    t.fill("allDrawn= false");
+    assert_eq!(t.iter().collect::<Vec<_>>().join(" "), "allDrawn= false");
+}

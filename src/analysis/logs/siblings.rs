@@ -69,7 +69,8 @@ fn root(rep: &[usize], mut k: usize) -> usize {
 /// Unions a template into a shorter one that has a wildcard where the longer one holds a
 /// run of 2..=`max_run` literal tokens and agrees on every other token: a value with spaces in it
 /// (`mail client.exe`, `Mon Dec 4`) stretches one event over several token counts, and the
-/// prefix tree, which routes by token count, can never bring them together. The shorter
+/// prefix tree, which routes by token count, can never bring them together. The wildcard
+/// must have a literal after it, and the shorter
 /// template needs `min_literals` literal tokens so two mostly-wildcard shapes stay apart.
 pub fn merge_stretched(
     tmpls: &[&[Box<str>]],
@@ -87,7 +88,10 @@ pub fn merge_stretched(
             continue;
         }
         for (col, tok) in t.iter().enumerate() {
-            if &**tok == WILDCARD {
+            // A wildcard with no literal after it is an open tail: words beyond it are
+            // more likely another message than the rest of one value.
+            let closed = t[col + 1..].iter().any(|x| &**x != WILDCARD);
+            if &**tok == WILDCARD && closed {
                 by_gap
                     .entry(gap_key(&t[..col], &t[col + 1..]))
                     .or_default()

@@ -108,3 +108,13 @@ fn a_value_after_a_spaced_equals_sign_is_masked() {
     t.fill("allDrawn= false");
     assert_eq!(t.iter().collect::<Vec<_>>().join(" "), "allDrawn= false");
 }
+
+#[test]
+fn a_request_route_keeps_its_words_and_masks_its_ids() {
+    assert_eq!(
+        masked("1.2.3.4 \"GET /v2/9f3c/servers/detail?limit=5 HTTP/1.1\" status: 200"),
+        "<*> \"GET /<*>/<*>/servers/detail?<*> <*>\" status: <*>"
+    );
+    // Not after a method: a path is one value, as before.
+    assert_eq!(masked("open /var/lib/data failed"), "open <*> failed");
+}

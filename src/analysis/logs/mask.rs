@@ -46,9 +46,11 @@ impl Tokens {
             let after_method = std::mem::replace(&mut requested, is_http_method(tok));
             let var = if std::mem::replace(&mut assigned, self.cfg.kv_values && tok.ends_with('='))
                 && !tok.starts_with('"')
+                && !tok.contains('=')
             {
                 // `key= value`, `key = value`: the token after the `=` is the value
-                // whatever its shape, as in `key=value`.
+                // whatever its shape, as in `key=value`; a `next=pair` after `key=` says
+                // the key's value was empty.
                 let core = tok.trim_end_matches(|c: char| c.is_ascii() && is_delim(c as u8));
                 self.buf.push_str(WILDCARD);
                 self.buf.push_str(&tok[core.len()..]);

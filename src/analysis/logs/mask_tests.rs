@@ -97,6 +97,7 @@ fn a_value_after_a_spaced_equals_sign_is_masked() {
         // A quoted text after `=` may be a message: left to the quoted-value rules.
         ("note= \"disk full\" end", "note= \"disk full\" end"),
         ("a == b", "a == <*>"),
+        ("ruser= rhost=gw user=root", "ruser= rhost=<*> user=<*>"),
     ];
     for (line, want) in cases {
         assert_eq!(masked(line), want, "{line:?}");

@@ -4,7 +4,7 @@
 
 use super::hash::FxMap;
 use super::mask::{Tokens, WILDCARD};
-use super::siblings::merge_siblings;
+use super::siblings::{merge_siblings, merge_stretched};
 use super::weight::TokenWeights;
 use std::collections::HashMap;
 
@@ -25,6 +25,9 @@ pub struct DrainConfig {
     /// variable (`0` turns the sibling merge off), and the literal tokens they must share.
     pub min_siblings: usize,
     pub sibling_literals: usize,
+    /// Longest run of tokens a wildcard may stand for when templates of different token
+    /// counts are compared (`0` turns the merge off; see [`merge_stretched`]).
+    pub max_stretch: usize,
 }
 
 impl Default for DrainConfig {
@@ -37,6 +40,7 @@ impl Default for DrainConfig {
             var_agree: 0.0,
             min_siblings: 8,
             sibling_literals: 3,
+            max_stretch: 3,
         }
     }
 }
@@ -188,6 +192,18 @@ impl Drain {
             self.cfg.sibling_literals,
         );
         self.widen(&uniq, &rep);
+        // Widened first: a column merged above is a wildcard only once widened, and
+        // that wildcard is what a longer template's run of tokens lines up with.
+        let tmpls: Vec<&[Box<str>]> = uniq
+            .iter()
+            .map(|&id| &*self.clusters[id as usize].tokens)
+            .collect();
+        merge_stretched(
+            &tmpls,
+            &mut rep,
+            self.cfg.max_stretch,
+            self.cfg.sibling_literals,
+        );
         let mut remap: Vec<u32> = (0..self.clusters.len() as u32).collect();
         for (k, &id) in uniq.iter().enumerate() {
             remap[id as usize] = uniq[rep[k]];

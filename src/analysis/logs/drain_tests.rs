@@ -161,3 +161,34 @@ fn templates_differing_only_in_shared_header_values_merge() {
     assert_ne!(g[10], g[11]);
     assert_ne!(g[0], g[1]);
 }
+
+#[test]
+fn a_value_with_a_space_joins_the_template_with_a_wildcard_there() {
+    // Eight one-word names make that column a wildcard (sibling merge); the two-word name
+    // has one token more, so the tree never compares it with them.
+    let names = [
+        "chrome", "firefox", "curl", "git", "sync", "updater", "agent", "shell",
+    ];
+    let mut lines: Vec<String> = names
+        .iter()
+        .map(|n| format!("proxy open for {n}.exe now done"))
+        .collect();
+    lines.push("proxy open for mail client.exe now done".into());
+    // The run `user <*>` holds a value of its own: another structure.
+    lines.push("proxy open for user 12 now done".into());
+    let lines: Vec<&str> = lines.iter().map(|l| l.as_str()).collect();
+    let (mut d, ids) = mine(DrainConfig::default(), &lines);
+    let c = d.canonical_ids();
+    let g: Vec<u32> = ids.iter().map(|&i| c[i as usize]).collect();
+    assert!(g[..8].iter().all(|&x| x == g[0]));
+    assert_eq!(g[0], g[8], "two-word value joins");
+    assert_eq!(d.template(g[8]), "proxy open for <*> now done");
+    assert_ne!(g[0], g[9]);
+    let off = DrainConfig {
+        max_stretch: 0,
+        ..DrainConfig::default()
+    };
+    let (mut d, ids) = mine(off, &lines);
+    let c = d.canonical_ids();
+    assert_ne!(c[ids[0] as usize], c[ids[8] as usize]);
+}

@@ -39,9 +39,27 @@ impl Tokens {
         self.var.clear();
         let mut rest = text;
         let mut header = true;
+        let mut assigned = false;
+        let mut requested = false;
         while let Some(tok) = next_token(&mut rest) {
             let start = self.buf.len();
-            let var = if header && is_bracket_tag(tok) {
+            let after_method = std::mem::replace(&mut requested, is_http_method(tok));
+            let var = if std::mem::replace(&mut assigned, self.cfg.kv_values && tok.ends_with('='))
+                && !tok.starts_with('"')
+                && !tok.contains('=')
+            {
+                // `key= value`, `key = value`: the token after the `=` is the value
+                // whatever its shape, as in `key=value`; a `next=pair` after `key=` says
+                // the key's value was empty.
+                let core = tok.trim_end_matches(|c: char| c.is_ascii() && is_delim(c as u8));
+                self.buf.push_str(WILDCARD);
+                self.buf.push_str(&tok[core.len()..]);
+                true
+            } else if after_method && tok.starts_with('/') {
+                // The route of a request line names the endpoint, which is the event;
+                // only its id-like segments vary.
+                mask_route(tok, &mut self.buf)
+            } else if header && is_bracket_tag(tok) {
                 // A `[...]` tag in the line's prefix names a thread or module: it varies
                 // independently of the message, so it is a value, not template text.
                 self.buf.push('[');
@@ -215,6 +233,28 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
         }
     }
     masked |= push_segment(&tok[seg_start..], value_next, out);
+    masked
+}
+
+fn is_http_method(tok: &str) -> bool {
+    matches!(
+        tok.trim_start_matches('"'),
+        "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS"
+    )
+}
+
+/// Masks each `/`-separated segment of a route (query string included) that carries a digit.
+fn mask_route(tok: &str, out: &mut String) -> bool {
+    let mut masked = false;
+    let mut seg_start = 0;
+    for (i, b) in tok.bytes().enumerate() {
+        if matches!(b, b'/' | b'?' | b'&') {
+            masked |= push_segment(&tok[seg_start..i], false, out);
+            out.push(b as char);
+            seg_start = i + 1;
+        }
+    }
+    masked |= push_segment(&tok[seg_start..], false, out);
     masked
 }
 

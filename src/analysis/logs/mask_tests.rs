@@ -86,3 +86,36 @@ fn marks_masked_tokens_as_variable() {
     t.fill("");
     assert!(t.is_empty());
 }
+
+#[test]
+fn a_value_after_a_spaced_equals_sign_is_masked() {
+    let cases = [
+        (
+            "window shown, allDrawn= false, visible = true done",
+            "window shown, allDrawn= <*>, visible = <*> done",
+        ),
+        // A quoted text after `=` may be a message: left to the quoted-value rules.
+        ("note= \"disk full\" end", "note= \"disk full\" end"),
+        ("a == b", "a == <*>"),
+        ("ruser= rhost=gw user=root", "ruser= rhost=<*> user=<*>"),
+    ];
+    for (line, want) in cases {
+        assert_eq!(masked(line), want, "{line:?}");
+    }
+    let mut t = Tokens::with_config(MaskConfig {
+        kv_values: false,
+        ..MaskConfig::default()
+    });
+    t.fill("allDrawn= false");
+    assert_eq!(t.iter().collect::<Vec<_>>().join(" "), "allDrawn= false");
+}
+
+#[test]
+fn a_request_route_keeps_its_words_and_masks_its_ids() {
+    assert_eq!(
+        masked("1.2.3.4 \"GET /v2/9f3c/servers/detail?limit=5 HTTP/1.1\" status: 200"),
+        "<*> \"GET /<*>/<*>/servers/detail?<*> <*>\" status: <*>"
+    );
+    // Not after a method: a path is one value, as before.
+    assert_eq!(masked("open /var/lib/data failed"), "open <*> failed");
+}

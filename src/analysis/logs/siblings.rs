@@ -65,3 +65,82 @@ fn root(rep: &[usize], mut k: usize) -> usize {
     }
     k
 }
+
+/// Unions a template into a shorter one that has a wildcard where the longer one holds a
+/// run of 2..=`max_run` literal tokens and agrees on every other token: a value with spaces in it
+/// (`mail client.exe`, `Mon Dec 4`) stretches one event over several token counts, and the
+/// prefix tree, which routes by token count, can never bring them together. The wildcard
+/// must have a literal after it, and the shorter
+/// template needs `min_literals` literal tokens so two mostly-wildcard shapes stay apart.
+pub fn merge_stretched(
+    tmpls: &[&[Box<str>]],
+    rep: &mut [usize],
+    max_run: usize,
+    min_literals: usize,
+) {
+    if max_run < 2 {
+        return;
+    }
+    let mut by_gap: FxMap<u64, Vec<usize>> = FxMap::default();
+    for (k, t) in tmpls.iter().enumerate() {
+        let literals = t.iter().filter(|x| &***x != WILDCARD).count();
+        if literals < min_literals {
+            continue;
+        }
+        for (col, tok) in t.iter().enumerate() {
+            // A wildcard with no literal after it is an open tail: words beyond it are
+            // more likely another message than the rest of one value.
+            let closed = t[col + 1..].iter().any(|x| &**x != WILDCARD);
+            if &**tok == WILDCARD && closed {
+                by_gap
+                    .entry(gap_key(&t[..col], &t[col + 1..]))
+                    .or_default()
+                    .push(k);
+            }
+        }
+    }
+    if by_gap.is_empty() {
+        return;
+    }
+    for (k, t) in tmpls.iter().enumerate() {
+        for run in 2..=max_run.min(t.len()) {
+            for col in 0..=t.len() - run {
+                // A run holding a value of its own (`field <*>` for `<*>`) is a
+                // different structure, not one value with spaces in it.
+                if t[col..col + run].iter().any(|x| &**x == WILDCARD) {
+                    continue;
+                }
+                let Some(short) = by_gap.get(&gap_key(&t[..col], &t[col + run..])) else {
+                    continue;
+                };
+                // Hash agreement is a hint; the tokens themselves decide.
+                let fits = |&s: &usize| {
+                    let a = tmpls[s];
+                    a.len() + run - 1 == t.len()
+                        && a[..col] == t[..col]
+                        && a[col + 1..] == t[col + run..]
+                };
+                if let Some(&s) = short.iter().find(|s| fits(s)) {
+                    // The shorter template, with its wildcard, names the group.
+                    let (a, b) = (root(rep, s), root(rep, k));
+                    if a != b {
+                        rep[b] = a;
+                    }
+                }
+            }
+        }
+    }
+    for k in 0..rep.len() {
+        rep[k] = root(rep, k);
+    }
+}
+
+fn gap_key(before: &[Box<str>], after: &[Box<str>]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_usize(before.len());
+    for tok in before.iter().chain(after) {
+        h.write(tok.as_bytes());
+        h.write_u8(0xff);
+    }
+    h.finish()
+}

@@ -28,6 +28,7 @@ impl MinerConfig {
             "var_agree" => self.drain.var_agree = num()? as f32,
             "min_siblings" => self.drain.min_siblings = count()?,
             "sibling_literals" => self.drain.sibling_literals = count()?,
+            "max_stretch" => self.drain.max_stretch = count()?,
             "header.sample_lines" => self.header.sample_lines = count()?,
             "header.min_lines" => self.header.min_lines = count()?,
             "header.max_columns" => self.header.max_columns = count()?,

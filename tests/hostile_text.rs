@@ -51,6 +51,15 @@ fn hostile_snapshot() -> tempfile::TempDir {
     dir
 }
 
+/// The log folder of the crashed canary pod (it has a previous log), or of a stable pod.
+fn pod_logs(snapshot: &Path, crashed: bool) -> std::path::PathBuf {
+    std::fs::read_dir(snapshot.join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("app.previous.log").exists() == crashed)
+        .unwrap()
+}
+
 fn assert_no_controls(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     let bad: Vec<char> = text
@@ -91,17 +100,8 @@ fn text_and_markdown_show_escapes_and_the_diagnosis_stays() {
 #[test]
 fn log_tools_show_escapes() {
     let dir = hostile_snapshot();
-    let logs = dir.path().join("logs");
-    let canary = std::fs::read_dir(&logs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("app.previous.log").exists())
-        .unwrap();
-    let stable = std::fs::read_dir(&logs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| !p.join("app.previous.log").exists())
-        .unwrap();
+    let canary = pod_logs(dir.path(), true);
+    let stable = pod_logs(dir.path(), false);
     let file = canary.join("app.log");
     let o = run(&["logs", "templates", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -124,12 +124,7 @@ fn a_private_key_logged_line_by_line_never_leaves() {
     for width in [64, 76] {
         let dir = tempfile::tempdir().unwrap();
         copy_tree(Path::new(SCENARIO), dir.path());
-        let logs = dir.path().join("logs");
-        let canary = std::fs::read_dir(&logs)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.join("app.previous.log").exists())
-            .unwrap();
+        let canary = pod_logs(dir.path(), true);
         let body = key_lines(width);
         // Each PEM line is its own log record, behind the logger's prefix; a bare block too.
         let prefix = "2024-04-22T14:19:58.120Z DEBUG tls/loader.go:41";

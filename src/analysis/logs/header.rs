@@ -87,22 +87,31 @@ impl Header {
             return Header::default();
         }
         let n = lines as f64;
-        let accepted = |col: &[(Shape, u32, bool)]| -> (Vec<u64>, f64, bool) {
-            let mut shapes = Vec::new();
+        // A column's accepted shapes, its coverage, its separator shapes when bare
+        // punctuation fills most of it (else empty), and whether they cover it.
+        let accepted = |col: &[(Shape, u32, bool)]| -> (Vec<u64>, f64, Vec<u64>, bool) {
+            let (mut shapes, mut seps) = (Vec::new(), Vec::new());
             let (mut covered, mut punct) = (0u32, 0u32);
             for &(s, c, p) in col {
                 if s.header_like && c as f64 >= cfg.min_shape_share * n {
                     shapes.push(s.hash);
                     covered += c;
-                    punct += if p { c } else { 0 };
+                    if p {
+                        punct += c;
+                        seps.push(s.hash);
+                    }
                 }
             }
-            (shapes, covered as f64 / n, punct as f64 >= cfg.coverage * n)
+            if 2 * punct <= lines {
+                seps.clear();
+            }
+            let separator = punct as f64 >= cfg.coverage * n;
+            (shapes, covered as f64 / n, seps, separator)
         };
         let mut columns: Vec<Column> = Vec::new();
         let mut p = 0;
         while p < max {
-            let (shapes, covered, _) = accepted(&counts[p]);
+            let (shapes, covered, _, _) = accepted(&counts[p]);
             if covered >= cfg.coverage {
                 columns.push(Column {
                     shapes,
@@ -114,14 +123,17 @@ impl Header {
             // A column of any shape is header too when a separator column, or with
             // `sandwiched` any header column, closes it.
             if p > 0 && p + 1 < max {
-                let (next, covered_next, separator) = accepted(&counts[p + 1]);
+                let (next, covered_next, seps, separator) = accepted(&counts[p + 1]);
                 if separator || (cfg.sandwiched && covered_next >= cfg.coverage) {
                     columns.push(Column {
                         shapes: Vec::new(),
                         free: true,
                     });
+                    // Behind a separator only the separator closes the free column: the
+                    // few lines whose name has a second word (`chrome.exe *64 -`) put that
+                    // word in this column, and it must not pass for the separator.
                     columns.push(Column {
-                        shapes: next,
+                        shapes: if seps.is_empty() { next } else { seps },
                         free: false,
                     });
                     p += 2;
@@ -161,6 +173,9 @@ impl Header {
                 return line;
             };
             if col.free {
+                if let Some(next) = self.columns.get(p + 1) {
+                    rest = past_free_words(rest, &next.shapes);
+                }
                 continue;
             }
             if !col.shapes.contains(&shape(tok).hash) {
@@ -176,6 +191,31 @@ impl Header {
         let body = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '|');
         if body.is_empty() { line } else { body }
     }
+}
+
+/// Words a free column may hold beyond its first (`chrome.exe *64 -`, `Google Chrome Helper`).
+const MAX_FREE_EXTRA: usize = 2;
+
+/// `rest` past the extra words of a free column: a name with spaces in it runs on until the
+/// column after it shows up, within [`MAX_FREE_EXTRA`] words; if it does not, `rest` as is.
+fn past_free_words<'a>(rest: &'a str, next: &[u64]) -> &'a str {
+    let fits = |r: &str| {
+        let mut peek = r;
+        next_token(&mut peek).is_some_and(|t| next.contains(&shape(t).hash))
+    };
+    if next.is_empty() || fits(rest) {
+        return rest;
+    }
+    let mut r = rest;
+    for _ in 0..MAX_FREE_EXTRA {
+        if next_token(&mut r).is_none() {
+            break;
+        }
+        if fits(r) {
+            return r;
+        }
+    }
+    rest
 }
 
 #[cfg(test)]

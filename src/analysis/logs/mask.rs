@@ -56,9 +56,12 @@ impl Tokens {
                 self.buf.push_str(&tok[core.len()..]);
                 true
             } else if after_method && tok.starts_with('/') {
-                // The route of a request line names the endpoint, which is the event;
-                // only its id-like segments vary.
-                mask_route(tok, &mut self.buf)
+                // A request's route is a value like any path: `GET /v2/<tenant>/servers/detail`
+                // and `GET /v2/<tenant>/servers/<id>` are one request event with two targets.
+                let core = tok.trim_end_matches(['"', '\'', ',', ';', ')', ']']);
+                self.buf.push_str(WILDCARD);
+                self.buf.push_str(&tok[core.len()..]);
+                true
             } else if header && is_bracket_tag(tok) {
                 // A `[...]` tag in the line's prefix names a thread or module: it varies
                 // independently of the message, so it is a value, not template text.
@@ -76,6 +79,9 @@ impl Tokens {
                 header &= var || is_header_word(tok);
                 var
             };
+            if var {
+                collapse_joined(&mut self.buf, start);
+            }
             self.spans.push((start as u32, self.buf.len() as u32));
             self.var.push(var);
         }
@@ -243,19 +249,31 @@ fn is_http_method(tok: &str) -> bool {
     )
 }
 
-/// Masks each `/`-separated segment of a route (query string included) that carries a digit.
-fn mask_route(tok: &str, out: &mut String) -> bool {
-    let mut masked = false;
-    let mut seg_start = 0;
-    for (i, b) in tok.bytes().enumerate() {
-        if matches!(b, b'/' | b'?' | b'&') {
-            masked |= push_segment(&tok[seg_start..i], false, out);
-            out.push(b as char);
-            seg_start = i + 1;
+/// A token masked to values joined by `,` `:` `;` only (`10.0.0.7,10.0.0.1`, `00:02` beside
+/// `01:40:24`) is one value: a list or a duration, whose element count varies per line while
+/// the event stays the same.
+fn collapse_joined(buf: &mut String, start: usize) {
+    let mut rest = &buf[start..];
+    let mut values = 0;
+    // Punctuation closing the token (`01:40:24,`) stays after the one value.
+    let tail = loop {
+        let Some(r) = rest.strip_prefix(WILDCARD) else {
+            return;
+        };
+        values += 1;
+        match r.as_bytes() {
+            [] => break 0,
+            [b',' | b':' | b';', ..] if r[1..].starts_with(WILDCARD) => rest = &r[1..],
+            t if t.len() <= 2 && t.iter().all(u8::is_ascii_punctuation) => break t.len(),
+            _ => return,
         }
+    };
+    if values > 1 {
+        let suffix = buf[buf.len() - tail..].to_string();
+        buf.truncate(start);
+        buf.push_str(WILDCARD);
+        buf.push_str(&suffix);
     }
-    masked |= push_segment(&tok[seg_start..], false, out);
-    masked
 }
 
 fn push_segment(seg: &str, value: bool, out: &mut String) -> bool {

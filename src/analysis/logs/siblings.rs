@@ -10,7 +10,11 @@ use std::hash::Hasher;
 /// Unions `rep` groups of templates that agree everywhere but one column, when at least
 /// `min_siblings` distinct groups do so there and the templates keep at least
 /// `min_literals` literal tokens outside that column (so `<*> <*> x` and `<*> <*> y` stay
-/// apart). `rep[k]` is the group representative of template `k`, updated in place.
+/// apart). Two siblings suffice when the column already shows it is a value: one of them
+/// holds a wildcard there, or every value there is shaped like an identifier
+/// (`android.intent.action.SCREEN_ON`, `mail.example.com`); plain words (`spawn`,
+/// `destroy`) need the many siblings, as they are as often the event's verb as a value.
+/// `rep[k]` is the group representative of template `k`, updated in place.
 pub fn merge_siblings(
     tmpls: &[&[Box<str>]],
     rep: &mut [usize],
@@ -20,12 +24,15 @@ pub fn merge_siblings(
     if min_siblings < 2 {
         return;
     }
-    let mut by_rest: FxMap<u64, Vec<usize>> = FxMap::default();
+    // Members share every token outside the column, so they share its literal count.
+    let mut by_rest: FxMap<u64, (usize, usize, Vec<usize>)> = FxMap::default();
     for (k, t) in tmpls.iter().enumerate() {
         let literals = t.iter().filter(|x| &***x != WILDCARD).count();
         for col in 0..t.len() {
             let here = usize::from(&*t[col] != WILDCARD);
-            if literals - here < min_literals {
+            let outside = literals - here;
+            // Named values may stand beside fewer literals (`onReceive action: <*>`).
+            if outside + 1 < min_literals {
                 continue;
             }
             let mut h = FxHasher::default();
@@ -37,17 +44,31 @@ pub fn merge_siblings(
                 }
                 h.write_u8(0xff);
             }
-            by_rest.entry(h.finish()).or_default().push(k);
+            by_rest
+                .entry(h.finish())
+                .or_insert((col, outside, Vec::new()))
+                .2
+                .push(k);
         }
     }
-    let mut groups: Vec<Vec<usize>> = by_rest.into_values().filter(|m| m.len() >= 2).collect();
+    let mut groups: Vec<(usize, usize, Vec<usize>)> =
+        by_rest.into_values().filter(|(_, _, m)| m.len() >= 2).collect();
     // Deterministic order whatever the map's iteration order.
     groups.sort_unstable();
-    for members in groups {
+    for (col, outside, members) in groups {
         let mut reps: Vec<usize> = members.iter().map(|&k| root(rep, k)).collect();
         reps.sort_unstable();
         reps.dedup();
-        if reps.len() < min_siblings {
+        let shown = || {
+            let vals = || members.iter().map(|&k| &*tmpls[k][col]);
+            let named = vals().all(is_identifier);
+            let widened = vals().any(|v| v == WILDCARD) && !vals().any(is_constant);
+            // A message's first word is its subject (`minSessionTimeout set to <*>`), so
+            // there the literals outside must be as many as for plain words.
+            (named || widened) && (col > 0 || outside >= min_literals)
+        };
+        let plain_ok = reps.len() >= min_siblings && outside >= min_literals;
+        if reps.len() < 2 || !(plain_ok || shown()) {
             continue;
         }
         for &r in &reps[1..] {
@@ -57,6 +78,30 @@ pub fn merge_siblings(
     for k in 0..rep.len() {
         rep[k] = root(rep, k);
     }
+}
+
+/// A token that reads as a name rather than a word: dotted, underscored or slashed inside,
+/// camel-cased, or partly masked. An all-capitals `FAIL_CONTAINER_CLEANUP` is an enum
+/// constant, which is as often the event as a value.
+fn is_identifier(tok: &str) -> bool {
+    let core = tok.trim_matches(|c: char| c.is_ascii_punctuation());
+    let b = core.as_bytes();
+    let inner = |c: u8| b.len() > 2 && b[1..b.len() - 1].contains(&c);
+    tok.contains(WILDCARD)
+        || inner(b'.')
+        || (inner(b'_') && b.iter().any(u8::is_ascii_lowercase))
+        || inner(b'/')
+        || inner(b'@')
+        || b.windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+/// An all-capitals word (`LOOKING`, `FAIL_CONTAINER_CLEANUP`): a state or enum constant,
+/// which logs keep per event more often than not.
+fn is_constant(tok: &str) -> bool {
+    let core = tok.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
+    core.len() > 1
+        && core.bytes().any(|c| c.is_ascii_uppercase())
+        && core.bytes().all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
 }
 
 fn root(rep: &[usize], mut k: usize) -> usize {
@@ -81,7 +126,7 @@ pub fn merge_stretched(
     if max_run < 2 {
         return;
     }
-    let mut by_gap: FxMap<u64, Vec<usize>> = FxMap::default();
+    let mut by_gap: FxMap<u64, Vec<(usize, bool)>> = FxMap::default();
     for (k, t) in tmpls.iter().enumerate() {
         let literals = t.iter().filter(|x| &***x != WILDCARD).count();
         if literals < min_literals {
@@ -91,11 +136,11 @@ pub fn merge_stretched(
             // A wildcard with no literal after it is an open tail: words beyond it are
             // more likely another message than the rest of one value.
             let closed = t[col + 1..].iter().any(|x| &**x != WILDCARD);
-            if &**tok == WILDCARD && closed {
+            if &**tok == WILDCARD {
                 by_gap
                     .entry(gap_key(&t[..col], &t[col + 1..]))
                     .or_default()
-                    .push(k);
+                    .push((k, closed));
             }
         }
     }
@@ -106,21 +151,27 @@ pub fn merge_stretched(
         for run in 2..=max_run.min(t.len()) {
             for col in 0..=t.len() - run {
                 // A run holding a value of its own (`field <*>` for `<*>`) is a
-                // different structure, not one value with spaces in it.
-                if t[col..col + run].iter().any(|x| &**x == WILDCARD) {
+                // different structure, not one value with spaces in it; but a value
+                // with its unit or qualifier beside it (`<*> sec` for `<*>`, where the
+                // other lines say `00:02`) is still the one value.
+                let head_value = &*t[col] == WILDCARD;
+                if t[col + 1..col + run].iter().any(|x| &**x == WILDCARD)
+                    || (!head_value && &*t[col] == WILDCARD)
+                {
                     continue;
                 }
                 let Some(short) = by_gap.get(&gap_key(&t[..col], &t[col + run..])) else {
                     continue;
                 };
                 // Hash agreement is a hint; the tokens themselves decide.
-                let fits = |&s: &usize| {
+                let fits = |&(s, closed): &(usize, bool)| {
                     let a = tmpls[s];
-                    a.len() + run - 1 == t.len()
+                    (closed || head_value)
+                        && a.len() + run - 1 == t.len()
                         && a[..col] == t[..col]
                         && a[col + 1..] == t[col + run..]
                 };
-                if let Some(&s) = short.iter().find(|s| fits(s)) {
+                if let Some(&(s, _)) = short.iter().find(|s| fits(s)) {
                     // The shorter template, with its wildcard, names the group.
                     let (a, b) = (root(rep, s), root(rep, k));
                     if a != b {

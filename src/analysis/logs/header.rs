@@ -6,7 +6,9 @@
 //! header-like, and each line is mined without it: the same event then gives the same tokens
 //! under any header, and header fields that vary on their own cannot split an event.
 
+use super::hash::FxMap;
 use super::mask::next_token;
+use super::siblings::is_identifier;
 use super::shape::{Shape, is_punct, shape};
 
 /// Tunables, chosen by leave-one-dataset-out on the public LogHub-2k sets (see README).
@@ -40,7 +42,7 @@ impl Default for HeaderConfig {
             min_shape_share: 0.05,
             max_miss_share: 1.0,
             sandwiched: true,
-            labels: false,
+            labels: true,
         }
     }
 }
@@ -65,6 +67,8 @@ impl Header {
         // Per column: (shape, count) over the lines long enough to have it.
         let mut counts: Vec<Vec<(Shape, u32, bool)>> = vec![Vec::new(); max];
         let mut labels = vec![0u32; max];
+        // Per column, how many lines hold each exact token (the first few dozen tokens).
+        let mut values: Vec<FxMap<&str, u32>> = vec![FxMap::default(); max];
         let mut lines = 0u32;
         for line in sample {
             lines += 1;
@@ -75,6 +79,14 @@ impl Header {
             {
                 let s = shape(tok);
                 labels[p] += u32::from(tok.len() > 1 && tok.ends_with(':'));
+                let seen = values[p].len();
+                match values[p].get_mut(tok) {
+                    Some(c) => *c += 1,
+                    None if seen < MAX_VALUES => {
+                        values[p].insert(tok, 1);
+                    }
+                    None => {}
+                }
                 let col = &mut counts[p];
                 match col.iter_mut().find(|(c, _, _)| *c == s) {
                     Some(e) => e.1 += 1,
@@ -111,7 +123,22 @@ impl Header {
         let mut columns: Vec<Column> = Vec::new();
         let mut p = 0;
         while p < max {
-            let (shapes, covered, _, _) = accepted(&counts[p]);
+            let (mut shapes, mut covered, _, _) = accepted(&counts[p]);
+            if p > 0 {
+                // Host names are header whatever their letters: one name in nearly every
+                // line (`combo`: no message starts with one word so often), or a few
+                // names shaped like names (`authorMacBook-Pro` beside
+                // `calvisitor-10-105-160-95`), which message words rarely are.
+                for (&tok, &c) in &values[p] {
+                    let s = shape(tok);
+                    let host = c as f64 >= cfg.coverage * n
+                        || (c as f64 >= cfg.min_shape_share * n && is_identifier(tok));
+                    if host && !shapes.contains(&s.hash) {
+                        shapes.push(s.hash);
+                        covered += c as f64 / n;
+                    }
+                }
+            }
             if covered >= cfg.coverage {
                 columns.push(Column {
                     shapes,
@@ -192,6 +219,9 @@ impl Header {
         if body.is_empty() { line } else { body }
     }
 }
+
+/// Distinct tokens counted per column while learning; hosts are few, message words many.
+const MAX_VALUES: usize = 32;
 
 /// Words a free column may hold beyond its first (`chrome.exe *64 -`, `Google Chrome Helper`).
 const MAX_FREE_EXTRA: usize = 2;

@@ -89,3 +89,4 @@ fn a_free_column_may_hold_a_name_with_spaces() {
     assert_eq!(h.strip(&lines[2]), "Accepted item 2");
     assert_eq!(h.strip(&lines[3]), "Failed item 3");
 }
+

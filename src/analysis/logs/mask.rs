@@ -218,7 +218,7 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
     }
     let kv = cfg.kv_values && bytes.contains(&b'=');
     // Fast path: most tokens are plain words.
-    if !kv && !bytes.iter().any(u8::is_ascii_digit) {
+    if !kv && !bytes.iter().any(u8::is_ascii_digit) && !has_bool(tok) {
         out.push_str(tok);
         return false;
     }
@@ -276,8 +276,19 @@ fn collapse_joined(buf: &mut String, start: usize) {
     }
 }
 
+/// A flag's state is a value as much as a number is (`opt-in: False`, `setLightsOn(true)`);
+/// the oracle the benchmarks use masks it too.
+fn is_bool(seg: &str) -> bool {
+    seg.eq_ignore_ascii_case("true") || seg.eq_ignore_ascii_case("false")
+}
+
+/// Cheap pre-check for the fast path: could a segment of `tok` be a boolean?
+fn has_bool(tok: &str) -> bool {
+    tok.len() >= 4 && tok.split(|c: char| c.is_ascii() && is_delim(c as u8)).any(is_bool)
+}
+
 fn push_segment(seg: &str, value: bool, out: &mut String) -> bool {
-    if (value && !seg.is_empty()) || seg.bytes().any(|b| b.is_ascii_digit()) {
+    if (value && !seg.is_empty()) || seg.bytes().any(|b| b.is_ascii_digit()) || is_bool(seg) {
         out.push_str(WILDCARD);
         true
     } else {

@@ -62,7 +62,7 @@ pub fn merge_siblings(
         let shown = || {
             let vals = || members.iter().map(|&k| &*tmpls[k][col]);
             let named = vals().all(is_identifier);
-            let widened = vals().any(|v| v == WILDCARD) && !vals().any(is_constant);
+            let widened = vals().any(|v| v.contains(WILDCARD)) && !vals().any(is_constant);
             // A message's first word is its subject (`minSessionTimeout set to <*>`), so
             // there the literals outside must be as many as for plain words.
             (named || widened) && (col > 0 || outside >= min_literals)
@@ -83,7 +83,7 @@ pub fn merge_siblings(
 /// A token that reads as a name rather than a word: dotted, underscored or slashed inside,
 /// camel-cased, or partly masked. An all-capitals `FAIL_CONTAINER_CLEANUP` is an enum
 /// constant, which is as often the event as a value.
-fn is_identifier(tok: &str) -> bool {
+pub(super) fn is_identifier(tok: &str) -> bool {
     let core = tok.trim_matches(|c: char| c.is_ascii_punctuation());
     let b = core.as_bytes();
     let inner = |c: u8| b.len() > 2 && b[1..b.len() - 1].contains(&c);

@@ -67,6 +67,9 @@ impl Header {
         // Per column: (shape, count) over the lines long enough to have it.
         let mut counts: Vec<Vec<(Shape, u32, bool)>> = vec![Vec::new(); max];
         let mut labels = vec![0u32; max];
+        // Per column, lines with a `name:` label there or within a free column's extra
+        // words after it (`Google Chrome Helper[123]:`).
+        let mut labels_near = vec![0u32; max];
         // Per column, how many lines hold each exact token (the first few dozen tokens).
         let mut values: Vec<FxMap<&str, u32>> = vec![FxMap::default(); max];
         let mut lines = 0u32;
@@ -74,11 +77,14 @@ impl Header {
             lines += 1;
             let mut rest = line;
             let mut p = 0;
+            let mut label_at = 0u32;
             while p < max
                 && let Some(tok) = next_token(&mut rest)
             {
                 let s = shape(tok);
-                labels[p] += u32::from(tok.len() > 1 && tok.ends_with(':'));
+                let label = tok.len() > 1 && tok.ends_with(':');
+                labels[p] += u32::from(label);
+                label_at |= u32::from(label) << p;
                 let seen = values[p].len();
                 match values[p].get_mut(tok) {
                     Some(c) => *c += 1,
@@ -93,6 +99,10 @@ impl Header {
                     None => col.push((s, 1, is_punct(tok))),
                 }
                 p += 1;
+            }
+            let near = (1u32 << (MAX_FREE_EXTRA + 1)) - 1;
+            for (q, c) in labels_near.iter_mut().enumerate() {
+                *c += u32::from((label_at >> q) & near != 0);
             }
         }
         if (lines as usize) < cfg.min_lines.max(1) || cfg.sample_lines == 0 {
@@ -124,7 +134,12 @@ impl Header {
         let mut p = 0;
         while p < max {
             let (mut shapes, mut covered, _, _) = accepted(&counts[p]);
-            if p > 0 {
+            // A host is only header when header follows it (`combo sshd[19939]:`): a
+            // stream where one event fills nearly every line repeats its first words too.
+            let header_follows = p + 1 < max
+                && (labels_near[p + 1] as f64 >= cfg.coverage * n
+                    || accepted(&counts[p + 1]).1 >= cfg.coverage);
+            if p > 0 && header_follows {
                 // Host names are header whatever their letters: one name in nearly every
                 // line (`combo`: no message starts with one word so often), or a few
                 // names shaped like names (`authorMacBook-Pro` beside

@@ -90,3 +90,23 @@ fn a_free_column_may_hold_a_name_with_spaces() {
     assert_eq!(h.strip(&lines[3]), "Failed item 3");
 }
 
+
+#[test]
+fn a_stream_dominated_by_one_event_keeps_its_first_words_in_the_message() {
+    // `handled request` in 19 lines of 20 repeats like a host name would; nothing
+    // header-shaped follows it, so it stays message.
+    let lines: Vec<String> = (0..60)
+        .map(|i| {
+            let msg = if i % 20 == 1 {
+                format!("upstream timeout after {i}ms")
+            } else {
+                format!("handled request id={i} in {}ms", i % 17)
+            };
+            let level = if i % 20 == 1 { "ERROR" } else { "INFO" };
+            format!("2024-01-01T00:{:02}:{:02}Z {level} {msg}", i / 60, i % 60)
+        })
+        .collect();
+    let h = learned(&lines);
+    assert_eq!(h.strip(&lines[2]), "handled request id=2 in 2ms");
+    assert_eq!(h.strip(&lines[1]), "upstream timeout after 1ms");
+}

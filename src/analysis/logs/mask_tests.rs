@@ -106,8 +106,9 @@ fn a_value_after_a_spaced_equals_sign_is_masked() {
         kv_values: false,
         ..MaskConfig::default()
     });
-    t.fill("allDrawn= false");
-    assert_eq!(t.iter().collect::<Vec<_>>().join(" "), "allDrawn= false");
+    // A boolean is a value by shape; a plain word is one only by its key.
+    t.fill("allDrawn= false mode= ready");
+    assert_eq!(t.iter().collect::<Vec<_>>().join(" "), "allDrawn= <*> mode= ready");
 }
 
 #[test]

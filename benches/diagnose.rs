@@ -20,7 +20,11 @@ fn largest_scenario() -> PathBuf {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios");
     let size = |dir: &Path| -> u64 {
-        walk(&dir.join("logs")).iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum()
+        walk(&dir.join("logs"))
+            .iter()
+            .filter_map(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .sum()
     };
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("fixtures/scenarios")
@@ -33,10 +37,18 @@ fn largest_scenario() -> PathBuf {
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .flatten()
-        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
         .collect()
 }
 
@@ -48,18 +60,32 @@ fn main() {
     let mut times = Vec::new();
     let mut lines = 0;
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this once as a smoke test.
-    let runs = if std::env::args().any(|a| a == "--bench") { 5 } else { 1 };
+    let runs = if std::env::args().any(|a| a == "--bench") {
+        5
+    } else {
+        1
+    };
     for _ in 0..runs {
         let start = Instant::now();
         let report = run_snapshot(&dir, &opts, &redactor).expect("diagnose");
         times.push(start.elapsed().as_secs_f64());
-        lines = report.evidence.logs.streams.iter().map(|s| s.lines).sum::<u64>();
+        lines = report
+            .evidence
+            .logs
+            .streams
+            .iter()
+            .map(|s| s.lines)
+            .sum::<u64>();
         std::hint::black_box(report.diagnosis);
     }
     times.sort_by(f64::total_cmp);
     println!("diagnose {}", dir.display());
     println!("  log lines mined      {lines}");
-    println!("  wall time min/median {:.3} s / {:.3} s", times[0], times[times.len() / 2]);
+    println!(
+        "  wall time min/median {:.3} s / {:.3} s",
+        times[0],
+        times[times.len() / 2]
+    );
     println!(
         "  peak RSS             {:.1} MiB (process start {:.1} MiB)",
         peak_rss_mib().unwrap_or(f64::NAN),

@@ -19,7 +19,8 @@ const TOKEN: &str = "ghp_bench0123456789";
 
 /// `n` Rollouts like the checkout one, each in its own file, plus the real checkout.
 fn repository(n: usize) -> Vec<RepoFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops/plain/apps/checkout/rollout.yaml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/gitops/plain/apps/checkout/rollout.yaml");
     let checkout = std::fs::read_to_string(root).unwrap();
     let mut files: Vec<RepoFile> = (0..n)
         .map(|i| RepoFile {
@@ -29,12 +30,16 @@ fn repository(n: usize) -> Vec<RepoFile> {
                 .replace("shop/checkout:v2.41.0", &format!("shop/svc-{i:04}:1.{i}.0")),
         })
         .collect();
-    files.push(RepoFile { path: "apps/checkout/rollout.yaml".into(), text: checkout });
+    files.push(RepoFile {
+        path: "apps/checkout/rollout.yaml".into(),
+        text: checkout,
+    });
     files
 }
 
 fn diagnosis() -> rollout_doctor::diagnosis::Diagnosis {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/canary-image-tag-typo");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/canary-image-tag-typo");
     rollout_doctor::pipeline::diagnose_snapshot(&dir, &Default::default()).unwrap()
 }
 
@@ -44,7 +49,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn planner() {
     let d = diagnosis();
-    let target = FixTarget { rollout: "checkout".into(), namespace: Some("shop".into()), helm_values: vec![] };
+    let target = FixTarget {
+        rollout: "checkout".into(),
+        namespace: Some("shop".into()),
+        helm_values: vec![],
+    };
     for n in [10, 200, 2000] {
         let files = repository(n);
         let bytes: usize = files.iter().map(|f| f.text.len()).sum();
@@ -52,7 +61,13 @@ fn planner() {
         let mut times = Vec::new();
         for _ in 0..runs {
             let t = Instant::now();
-            let fix = plan(&d.remediation.action, &target, &files, &FixLimits::default()).unwrap();
+            let fix = plan(
+                &d.remediation.action,
+                &target,
+                &files,
+                &FixLimits::default(),
+            )
+            .unwrap();
             times.push(t.elapsed());
             assert_eq!(fix.path, "apps/checkout/rollout.yaml");
         }
@@ -71,7 +86,10 @@ async fn pull_requests() {
     let gh = support_github::FakeGitHub::start().await;
     gh.accept_token(TOKEN);
     let files = repository(200);
-    let refs: Vec<(&str, &str)> = files.iter().map(|f| (f.path.as_str(), f.text.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
     gh.seed("acme", "deploy", "main", &refs);
     let mut token = tempfile::NamedTempFile::new().unwrap();
     writeln!(token, "{TOKEN}").unwrap();
@@ -89,7 +107,10 @@ async fn pull_requests() {
         // A new incident each time: its own branch and pull request.
         let mut delivery = Delivery::new(format!("checkout-bench-{i}"), d.clone());
         delivery.rollout_annotations = [
-            ("rollout-doctor.io/git-repo".to_owned(), "https://github.com/acme/deploy".to_owned()),
+            (
+                "rollout-doctor.io/git-repo".to_owned(),
+                "https://github.com/acme/deploy".to_owned(),
+            ),
             ("rollout-doctor.io/git-path".to_owned(), "apps".to_owned()),
         ]
         .into();
@@ -122,6 +143,10 @@ impl rollout_doctor::repair::source::ApplicationLookup for NoApps {
 
 fn main() {
     planner();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(pull_requests());
 }

@@ -40,25 +40,45 @@ fn start_service(prom: &str, cache_ttl: Duration) -> String {
     start_service_with(prom, cache_ttl, None)
 }
 
-fn start_service_with(prom: &str, cache_ttl: Duration, tls: Option<Arc<rustls::ServerConfig>>) -> String {
+fn start_service_with(
+    prom: &str,
+    cache_ttl: Duration,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     let prom = prom.to_owned();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
-            let cfg = VerdictConfig { token: Some(TOKEN.into()), pod_judge: false, log_judge: false, cache_ttl, ..VerdictConfig::default() };
+            let cfg = VerdictConfig {
+                token: Some(TOKEN.into()),
+                pod_judge: false,
+                log_judge: false,
+                cache_ttl,
+                ..VerdictConfig::default()
+            };
             let client = PromClient::new(&prom, cfg.budget + Duration::from_secs(1)).unwrap();
             let svc = Arc::new(VerdictService::new(cfg, Some(client), None, None));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let port = listener.local_addr().unwrap().port();
             match tls {
                 Some(cfg) => {
-                    tx.send(format!("https://{HOST}:{port}/v1/verdict")).unwrap();
-                    listen::serve_tls_on(listener, cfg, svc, std::future::pending()).await.unwrap();
+                    tx.send(format!("https://{HOST}:{port}/v1/verdict"))
+                        .unwrap();
+                    listen::serve_tls_on(listener, cfg, svc, std::future::pending())
+                        .await
+                        .unwrap();
                 }
                 None => {
-                    tx.send(format!("http://127.0.0.1:{port}/v1/verdict")).unwrap();
-                    service::serve_on(listener, svc, std::future::pending()).await.unwrap();
+                    tx.send(format!("http://127.0.0.1:{port}/v1/verdict"))
+                        .unwrap();
+                    service::serve_on(listener, svc, std::future::pending())
+                        .await
+                        .unwrap();
                 }
             }
         });
@@ -68,7 +88,14 @@ fn start_service_with(prom: &str, cache_ttl: Duration, tls: Option<Arc<rustls::S
 
 async fn call(http: &reqwest::Client, url: &str, body: &str) -> Duration {
     let t = Instant::now();
-    let r = http.post(url).bearer_auth(TOKEN).header("content-type", "application/json").body(body.to_owned()).send().await.unwrap();
+    let r = http
+        .post(url)
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["verdict"], "pass", "{v}");
@@ -90,7 +117,13 @@ async fn latencies_with(label: &str, http: &reqwest::Client, url: &str, body: &s
         d.push(call(http, url, body).await);
     }
     d.sort();
-    println!("{label}: n={n} p50={:?} p90={:?} p99={:?} max={:?}", pct(&d, 0.5), pct(&d, 0.9), pct(&d, 0.99), d[n - 1]);
+    println!(
+        "{label}: n={n} p50={:?} p90={:?} p99={:?} max={:?}",
+        pct(&d, 0.5),
+        pct(&d, 0.9),
+        pct(&d, 0.99),
+        d[n - 1]
+    );
 }
 
 async fn throughput(label: &str, url: &str, body: &str, clients: usize, run: Duration) {
@@ -113,13 +146,21 @@ async fn throughput(label: &str, url: &str, body: &str, clients: usize, run: Dur
         task.await.unwrap();
     }
     let n = done.load(Ordering::Relaxed);
-    println!("{label}: {clients} clients, {n} verdicts in {:?} = {:.0} req/s", t.elapsed(), n as f64 / t.elapsed().as_secs_f64());
+    println!(
+        "{label}: {clients} clients, {n} verdicts in {:?} = {:.0} req/s",
+        t.elapsed(),
+        n as f64 / t.elapsed().as_secs_f64()
+    );
 }
 
 fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let quick = !std::env::args().any(|a| a == "--bench");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let end = data_end();
         let Some(prom) = support_prometheus::start(&series(end)).await else { return };

@@ -56,10 +56,18 @@ pub fn run_snapshot_all(
         return Err(SelectError::NoRollout.into());
     }
     let all = &snapshot.objects.rollouts;
-    Ok(all.iter().map(|ro| report(&snapshot, ro, redactor, opts)).collect())
+    Ok(all
+        .iter()
+        .map(|ro| report(&snapshot, ro, redactor, opts))
+        .collect())
 }
 
-fn report(snapshot: &Snapshot, ro: &Rollout, redactor: &Redactor, opts: &DiagnoseOptions) -> Report {
+fn report(
+    snapshot: &Snapshot,
+    ro: &Rollout,
+    redactor: &Redactor,
+    opts: &DiagnoseOptions,
+) -> Report {
     let evidence = build_evidence(ro, &snapshot.objects, snapshot, redactor, &opts.evidence);
     Report {
         diagnosis: diagnose(&evidence),

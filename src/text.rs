@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn log_lines_lose_ansi_sequences_and_keep_their_words() {
         assert_eq!(plain_log_line("\x1b[31mpanic:\x1b[0m boom"), "panic: boom");
-        assert_eq!(plain_log_line("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ text"), "link text");
+        assert_eq!(
+            plain_log_line("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ text"),
+            "link text"
+        );
         assert_eq!(plain_log_line("\x1b]0;title\x07after"), "after");
         assert_eq!(plain_log_line("a\x1bcb"), "ab");
         assert_eq!(plain_log_line("bell\x07 nul\0"), "bell\\x07 nul\\x00");

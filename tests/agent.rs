@@ -18,7 +18,9 @@ use support::{FakeApiServer, Fault, wait_for};
 use tokio::sync::watch;
 
 fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name)
 }
 
 /// Loads a snapshot into the server: its objects, and its logs as pod logs.
@@ -53,12 +55,19 @@ impl Agent {
         let task = tokio::spawn(async move {
             app::run(cfg, parts, rx, false).await.unwrap();
         });
-        Agent { stop, task, metrics }
+        Agent {
+            stop,
+            task,
+            metrics,
+        }
     }
 
     async fn stop(self) {
         let _ = self.stop.send(true);
-        tokio::time::timeout(Duration::from_secs(15), self.task).await.expect("agent stops").unwrap();
+        tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .expect("agent stops")
+            .unwrap();
     }
 
     fn incidents(&self) -> u64 {
@@ -75,17 +84,30 @@ fn records(server: &FakeApiServer) -> Vec<Value> {
 }
 
 fn diagnosed_events(server: &FakeApiServer) -> Vec<Value> {
-    server.list("events").into_iter().filter(|e| e["reason"] == "RolloutDiagnosed").collect()
+    server
+        .list("events")
+        .into_iter()
+        .filter(|e| e["reason"] == "RolloutDiagnosed")
+        .collect()
 }
 
 fn expected_category(name: &str) -> String {
-    diagnose_snapshot(&scenario(name), &DiagnoseOptions::default()).unwrap().category.to_string()
+    diagnose_snapshot(&scenario(name), &DiagnoseOptions::default())
+        .unwrap()
+        .category
+        .to_string()
 }
 
 async fn delivered_record(server: &FakeApiServer) -> Value {
-    wait_for("a delivered RolloutDiagnosis", Duration::from_secs(20), || {
-        records(server).into_iter().find(|r| r["status"]["phase"] == "Delivered")
-    })
+    wait_for(
+        "a delivered RolloutDiagnosis",
+        Duration::from_secs(20),
+        || {
+            records(server)
+                .into_iter()
+                .find(|r| r["status"]["phase"] == "Delivered")
+        },
+    )
     .await
 }
 
@@ -95,18 +117,35 @@ async fn an_aborted_rollout_gets_exactly_one_record_and_one_event() {
     load(&server, "canary-python-missing-env-var");
     let agent = Agent::start(&server, "agent-a", true);
     let record = delivered_record(&server).await;
-    assert_eq!(record["spec"]["category"], expected_category("canary-python-missing-env-var").as_str());
+    assert_eq!(
+        record["spec"]["category"],
+        expected_category("canary-python-missing-env-var").as_str()
+    );
     assert_eq!(record["metadata"]["ownerReferences"][0]["kind"], "Rollout");
-    assert!(record["spec"]["diagnosis"]["evidence"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(
+        record["spec"]["diagnosis"]["evidence"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(records(&server).len(), 1);
     let events = diagnosed_events(&server);
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(events[0]["involvedObject"]["kind"], "Rollout");
-    assert!(events[0]["message"].as_str().unwrap().starts_with("config_missing: "));
+    assert!(
+        events[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("config_missing: ")
+    );
     assert_eq!(agent.incidents(), 1);
     // Never a Secret, never exec.
-    assert!(server.requests().iter().all(|r| !r.path.contains("/secrets") && !r.path.contains("/exec")));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("/secrets") && !r.path.contains("/exec"))
+    );
     agent.stop().await;
 }
 
@@ -131,7 +170,10 @@ async fn a_dropped_and_compacted_watch_recovers() {
     let server = FakeApiServer::start().await;
     load(&server, "healthy-rollout-no-failure");
     let agent = Agent::start(&server, "agent-a", false);
-    wait_for("the rollout watch", Duration::from_secs(10), || (server.watch_count() >= 3).then_some(())).await;
+    wait_for("the rollout watch", Duration::from_secs(10), || {
+        (server.watch_count() >= 3).then_some(())
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(records(&server).is_empty());
     server.compact();
@@ -146,7 +188,10 @@ async fn a_dropped_and_compacted_watch_recovers() {
         .find(|l| l.starts_with("rollout_doctor_watch_restarts_total"))
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
         .unwrap_or(0.0);
-    assert!(restarts >= 1.0, "the 410 after compaction is a counted restart:\n{text}");
+    assert!(
+        restarts >= 1.0,
+        "the 410 after compaction is a counted restart:\n{text}"
+    );
     agent.stop().await;
 }
 
@@ -157,14 +202,25 @@ async fn forbidden_logs_are_a_gap_and_the_diagnosis_goes_on() {
     server.inject(Fault::new(403, "/log"));
     let agent = Agent::start(&server, "agent-a", false);
     let record = delivered_record(&server).await;
-    let gaps = record["spec"]["diagnosis"]["gaps"].as_array().cloned().unwrap_or_default();
+    let gaps = record["spec"]["diagnosis"]["gaps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(
-        gaps.iter().any(|g| g["source"] == "log" && g["reason"].as_str().is_some_and(|r| r.contains("forbidden"))),
+        gaps.iter().any(|g| g["source"] == "log"
+            && g["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("forbidden"))),
         "{gaps:#?}"
     );
     // Without logs the container state still tells the crash.
     assert_eq!(record["spec"]["category"], "crash_loop");
-    assert!(agent.metrics.encode().contains("rollout_doctor_collection_errors_total{source=\"log\"}"));
+    assert!(
+        agent
+            .metrics
+            .encode()
+            .contains("rollout_doctor_collection_errors_total{source=\"log\"}")
+    );
     agent.stop().await;
 }
 
@@ -174,7 +230,9 @@ async fn of_two_agents_one_acts_and_the_other_takes_over() {
     let a = Agent::start(&server, "agent-a", true);
     let b = Agent::start(&server, "agent-b", true);
     let holder = wait_for("a lease holder", Duration::from_secs(10), || {
-        server.get("leases", "rollout-doctor", "rollout-doctor")?["spec"]["holderIdentity"].as_str().map(str::to_owned)
+        server.get("leases", "rollout-doctor", "rollout-doctor")?["spec"]["holderIdentity"]
+            .as_str()
+            .map(str::to_owned)
     })
     .await;
     load(&server, "canary-image-tag-typo");
@@ -186,9 +244,17 @@ async fn of_two_agents_one_acts_and_the_other_takes_over() {
     assert_eq!(leader.incidents(), 1);
     leader.stop().await;
     load(&server, "canary-jvm-memory-limit-lowered");
-    wait_for("the second incident recorded by the follower", Duration::from_secs(20), || {
-        (records(&server).len() == 2 && records(&server).iter().all(|r| r["status"]["phase"] == "Delivered")).then_some(())
-    })
+    wait_for(
+        "the second incident recorded by the follower",
+        Duration::from_secs(20),
+        || {
+            (records(&server).len() == 2
+                && records(&server)
+                    .iter()
+                    .all(|r| r["status"]["phase"] == "Delivered"))
+            .then_some(())
+        },
+    )
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(records(&server).len(), 2);
@@ -205,22 +271,39 @@ async fn collect_then_diagnose_equals_the_live_diagnosis() {
     let agent = Agent::start(&server, "agent-a", false);
     let record = delivered_record(&server).await;
     agent.stop().await;
-    let live: rollout_doctor::diagnosis::Diagnosis = serde_json::from_value(record["spec"]["diagnosis"].clone()).unwrap();
+    let live: rollout_doctor::diagnosis::Diagnosis =
+        serde_json::from_value(record["spec"]["diagnosis"].clone()).unwrap();
 
-    let collector = Collector::new(server.client(), CollectConfig::default(), Default::default());
+    let collector = Collector::new(
+        server.client(),
+        CollectConfig::default(),
+        Default::default(),
+    );
     let ro = live.rollout.clone();
     let c = collector.collect(&ro.namespace, &ro.name).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let logs = c.logs.logs.iter().map(|((p, ct, prev), b)| (p.as_str(), ct.as_str(), *prev, b.as_slice()));
+    let logs = c
+        .logs
+        .logs
+        .iter()
+        .map(|((p, ct, prev), b)| (p.as_str(), ct.as_str(), *prev, b.as_slice()));
     rollout_doctor::source::write_snapshot(dir.path(), &c.raw, logs).unwrap();
     let offline = diagnose_snapshot(dir.path(), &DiagnoseOptions::default()).unwrap();
     assert_eq!(offline.category, live.category);
     assert_eq!(offline.remediation, live.remediation);
-    let ids = |d: &rollout_doctor::diagnosis::Diagnosis| d.evidence.iter().map(|e| (e.id.clone(), e.text.clone())).collect::<Vec<_>>();
+    let ids = |d: &rollout_doctor::diagnosis::Diagnosis| {
+        d.evidence
+            .iter()
+            .map(|e| (e.id.clone(), e.text.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&offline), ids(&live));
     // The bundle is redaction-safe too: the fixture's secrets never reach the record.
     let json = record.to_string();
-    assert!(!json.contains("Xk9mQ2vLp7wR"), "secret leaked into the record");
+    assert!(
+        !json.contains("Xk9mQ2vLp7wR"),
+        "secret leaked into the record"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -246,7 +329,10 @@ async fn the_agent_asks_the_llm_and_records_its_opinion() {
         ..LlmConfig::default()
     };
     let classifier = LlmClassifier::new(cfg, Default::default()).unwrap();
-    let parts = Parts { decide: Arc::new(classifier), ..Parts::new(server.client()) };
+    let parts = Parts {
+        decide: Arc::new(classifier),
+        ..Parts::new(server.client())
+    };
     let agent = Agent::start_with(&server, "agent-a", false, parts);
     let record = delivered_record(&server).await;
     let d = &record["spec"]["diagnosis"];
@@ -256,7 +342,10 @@ async fn the_agent_asks_the_llm_and_records_its_opinion() {
     assert_eq!(record["spec"]["engine"], "hybrid");
     let requests = llm.requests();
     assert_eq!(requests.len(), 1);
-    assert!(!requests[0].messages_text().contains("Xk9mQ2vLp7wR"), "a secret reached the LLM");
+    assert!(
+        !requests[0].messages_text().contains("Xk9mQ2vLp7wR"),
+        "a secret reached the LLM"
+    );
     agent.stop().await;
 }
 
@@ -275,6 +364,10 @@ async fn stable_pods_with_empty_logs_give_their_turn_to_pods_with_logs() {
         .and_then(|c| c.iter().find(|c| c["role"] == "stable"))
         .cloned()
         .unwrap_or_default();
-    assert_eq!((stable["pods"].as_u64(), stable["pods_read"].as_u64()), (Some(6), Some(3)), "{stable:#}");
+    assert_eq!(
+        (stable["pods"].as_u64(), stable["pods_read"].as_u64()),
+        (Some(6), Some(3)),
+        "{stable:#}"
+    );
     assert!(stable["lines"].as_u64().unwrap_or(0) > 500, "{stable:#}");
 }

@@ -621,7 +621,10 @@ fn crd_yaml_matches_the_rust_type() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/crd.yaml");
     let committed = std::fs::read_to_string(&path).unwrap();
     let generated = rollout_doctor::agent::record::crd_yaml().unwrap();
-    assert!(committed == generated, "deploy/crd.yaml is stale: run `rollout-doctor crd > deploy/crd.yaml`");
+    assert!(
+        committed == generated,
+        "deploy/crd.yaml is stale: run `rollout-doctor crd > deploy/crd.yaml`"
+    );
 }
 
 /// The notify/fix example parses and validates as the agent would read it.
@@ -629,8 +632,13 @@ fn crd_yaml_matches_the_rust_type() {
 fn notify_and_fix_example_is_valid() {
     let docs = read_yaml(&deploy_dir().join("examples/notify-and-fix.yaml"));
     let cm: ConfigMap = strict("examples/notify-and-fix.yaml", &docs[0]);
-    let text = cm.data.as_ref().and_then(|d| d.get("notify.yaml")).expect("notify.yaml key");
-    let cfg = rollout_doctor::notify::NotifyConfig::from_yaml(text).unwrap_or_else(|e| panic!("{e}"));
+    let text = cm
+        .data
+        .as_ref()
+        .and_then(|d| d.get("notify.yaml"))
+        .expect("notify.yaml key");
+    let cfg =
+        rollout_doctor::notify::NotifyConfig::from_yaml(text).unwrap_or_else(|e| panic!("{e}"));
     let pr = cfg.pull_request.expect("a pull_request section");
     assert!(pr.draft && pr.dry_run, "the example starts careful");
     assert_eq!(cfg.sinks.len(), 2);

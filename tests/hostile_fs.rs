@@ -5,11 +5,11 @@
 
 #[path = "support_files/mod.rs"]
 mod support_files;
-use support_files::copy_tree;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+use support_files::copy_tree;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rollout-doctor"))
@@ -32,7 +32,6 @@ fn scenario(name: &str) -> tempfile::TempDir {
     copy_tree(&Path::new("fixtures/scenarios").join(name), dir.path());
     dir
 }
-
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -4,9 +4,9 @@
 
 #[path = "support_files/mod.rs"]
 mod support_files;
-use support_files::copy_tree;
 use std::path::Path;
 use std::process::{Command, Output};
+use support_files::copy_tree;
 
 const SCENARIO: &str = "fixtures/scenarios/canary-go-nil-pointer-panic";
 /// Retitles the terminal, clears it, moves the cursor home and forges a line; then a bidi
@@ -14,9 +14,11 @@ const SCENARIO: &str = "fixtures/scenarios/canary-go-nil-pointer-panic";
 const ATTACK: &str = "\x1b]0;pwned\x07\x1b[2J\x1b[H\rOK: all checks passed\u{202e}\u{9b}31m";
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rollout-doctor")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_rollout-doctor"))
+        .args(args)
+        .output()
+        .unwrap()
 }
-
 
 /// The scenario with the attack in its Rollout status message and coloured, attacking crash
 /// lines in the canary's logs.
@@ -25,19 +27,27 @@ fn hostile_snapshot() -> tempfile::TempDir {
     copy_tree(Path::new(SCENARIO), dir.path());
     let objects = dir.path().join("objects.yaml");
     let text = std::fs::read_to_string(&objects).unwrap();
-    let escaped: String = ATTACK.chars().map(|c| format!("\\u{:04X}", c as u32)).collect();
+    let escaped: String = ATTACK
+        .chars()
+        .map(|c| format!("\\u{:04X}", c as u32))
+        .collect();
     let text = text.replacen(
         "message: \"ProgressDeadlineExceeded: ",
         &format!("message: \"{escaped}ProgressDeadlineExceeded: "),
         1,
     );
-    assert!(text.contains(&escaped), "the status message was not found to attack");
+    assert!(
+        text.contains(&escaped),
+        "the status message was not found to attack"
+    );
     std::fs::write(&objects, text).unwrap();
     for entry in std::fs::read_dir(dir.path().join("logs")).unwrap() {
         let pod = entry.unwrap().path();
         for log in ["app.log", "app.previous.log"] {
             let p = pod.join(log);
-            let Ok(lines) = std::fs::read_to_string(&p) else { continue };
+            let Ok(lines) = std::fs::read_to_string(&p) else {
+                continue;
+            };
             let coloured: String = lines
                 .lines()
                 .map(|l| match l.strip_prefix("panic: ") {
@@ -64,9 +74,15 @@ fn assert_no_controls(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     let bad: Vec<char> = text
         .chars()
-        .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
         .collect();
-    assert!(bad.is_empty(), "{what} prints raw control characters {bad:?}:\n{text}");
+    assert!(
+        bad.is_empty(),
+        "{what} prints raw control characters {bad:?}:\n{text}"
+    );
 }
 
 fn category(dir: &Path) -> String {
@@ -87,14 +103,24 @@ fn text_and_markdown_show_escapes_and_the_diagnosis_stays() {
         assert_no_controls(&format!("{format} (stderr)"), &o.stderr);
         if format == "text" {
             // The status message is printed, its escapes visible.
-            assert!(String::from_utf8_lossy(&o.stdout).contains("\\e]0;pwned"), "the attack is shown as text");
+            assert!(
+                String::from_utf8_lossy(&o.stdout).contains("\\e]0;pwned"),
+                "the attack is shown as text"
+            );
         }
     }
     assert_eq!(category(dir.path()), category(Path::new(SCENARIO)));
     let o = run(&["diagnose", path, "--output", "json"]);
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // Colours are stripped before mining: the crash line reads as the plain one does.
-    assert!(d["summary"].as_str().unwrap().contains("crashes: panic: runtime error"), "{}", d["summary"]);
+    assert!(
+        d["summary"]
+            .as_str()
+            .unwrap()
+            .contains("crashes: panic: runtime error"),
+        "{}",
+        d["summary"]
+    );
 }
 
 #[test]
@@ -106,7 +132,14 @@ fn log_tools_show_escapes() {
     let o = run(&["logs", "templates", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_no_controls("logs templates", &o.stdout);
-    let o = run(&["logs", "diff", "--canary", file.to_str().unwrap(), "--stable", stable.join("app.log").to_str().unwrap()]);
+    let o = run(&[
+        "logs",
+        "diff",
+        "--canary",
+        file.to_str().unwrap(),
+        "--stable",
+        stable.join("app.log").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_no_controls("logs diff", &o.stdout);
 }
@@ -115,7 +148,14 @@ fn log_tools_show_escapes() {
 fn key_lines(width: usize) -> Vec<String> {
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     (0..26)
-        .map(|i| alphabet.chars().cycle().skip(i * 7 + 3).take(width).collect())
+        .map(|i| {
+            alphabet
+                .chars()
+                .cycle()
+                .skip(i * 7 + 3)
+                .take(width)
+                .collect()
+        })
         .collect()
 }
 
@@ -132,7 +172,9 @@ fn a_private_key_logged_line_by_line_never_leaves() {
         for l in &body[..13] {
             log.push_str(&format!("{prefix} {l}\n"));
         }
-        log.push_str(&format!("{prefix} -----END RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\n"));
+        log.push_str(&format!(
+            "{prefix} -----END RSA PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\n"
+        ));
         for l in &body[13..] {
             log.push_str(&format!("{l}\n"));
         }
@@ -143,14 +185,32 @@ fn a_private_key_logged_line_by_line_never_leaves() {
             run(&["diagnose", dir.path().to_str().unwrap(), "--output", "json"]),
             run(&["diagnose", dir.path().to_str().unwrap()]),
             run(&["evidence", dir.path().to_str().unwrap()]),
-            run(&["logs", "templates", canary.join("app.log").to_str().unwrap(), "--output", "json"]),
-            run(&["logs", "diff", "--canary", canary.join("app.log").to_str().unwrap(), "--stable", canary.join("app.log").to_str().unwrap(), "--output", "json"]),
+            run(&[
+                "logs",
+                "templates",
+                canary.join("app.log").to_str().unwrap(),
+                "--output",
+                "json",
+            ]),
+            run(&[
+                "logs",
+                "diff",
+                "--canary",
+                canary.join("app.log").to_str().unwrap(),
+                "--stable",
+                canary.join("app.log").to_str().unwrap(),
+                "--output",
+                "json",
+            ]),
         ];
         for o in outputs {
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             let out = String::from_utf8_lossy(&o.stdout);
             for l in &body {
-                assert!(!out.contains(&l[8..40]), "width {width}: a key line leaked: {l}\n{out}");
+                assert!(
+                    !out.contains(&l[8..40]),
+                    "width {width}: a key line leaked: {l}\n{out}"
+                );
             }
         }
     }

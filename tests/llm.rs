@@ -7,9 +7,7 @@ mod support_llm;
 use rollout_doctor::analysis::rules::{self, RulesOutcome};
 use rollout_doctor::diagnosis::{Action, Category, Diagnosis, Engine};
 use rollout_doctor::llm::prompt::FENCE_LABEL;
-use rollout_doctor::llm::{
-    LlmClassifier, LlmConfig, LlmMode, LlmOutcome, SecretString,
-};
+use rollout_doctor::llm::{LlmClassifier, LlmConfig, LlmMode, LlmOutcome, SecretString};
 use rollout_doctor::pipeline::{DiagnoseOptions, run_snapshot};
 use rollout_doctor::redact::Redactor;
 use serde_json::{Value, json};

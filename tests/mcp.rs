@@ -40,7 +40,11 @@ fn drive(snapshot: &str, mode: &str, kubeconfig: Option<&std::path::Path>) {
         cmd.env("KUBECONFIG", k);
     }
     let out = cmd.output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success() && text.contains("\nok"), "{text}");
     print!("{text}");
 }
@@ -77,5 +81,7 @@ async fn the_tools_read_a_live_cluster() {
     )
     .unwrap();
     let path = kubeconfig.clone();
-    tokio::task::spawn_blocking(move || drive("-", "stdio", Some(&path))).await.unwrap();
+    tokio::task::spawn_blocking(move || drive("-", "stdio", Some(&path)))
+        .await
+        .unwrap();
 }

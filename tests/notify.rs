@@ -10,7 +10,9 @@ use rollout_doctor::llm::SecretString;
 use rollout_doctor::notify::blocks::{HEADER_MAX, SECTION_MAX};
 use rollout_doctor::notify::slack::{SlackClient, SlackMode};
 use rollout_doctor::notify::webhook::{self, Event, Payload, SIGNATURE_HEADER};
-use rollout_doctor::notify::{Links, NotifyConfig, RetryConfig, Route, SlackSink, routing, sinks_from_config};
+use rollout_doctor::notify::{
+    Links, NotifyConfig, RetryConfig, Route, SlackSink, routing, sinks_from_config,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -65,7 +67,10 @@ fn one_sink(yaml: &str) -> Arc<dyn Sink> {
 
 /// Structure and limits Slack enforces, checked on every message we send.
 fn assert_valid_blocks(msg: &Value) -> String {
-    assert!(msg["text"].as_str().is_some_and(|t| !t.is_empty()), "fallback text");
+    assert!(
+        msg["text"].as_str().is_some_and(|t| !t.is_empty()),
+        "fallback text"
+    );
     let blocks = msg["blocks"].as_array().expect("blocks array");
     assert!(!blocks.is_empty() && blocks.len() <= 50);
     let mut all = String::new();
@@ -87,10 +92,13 @@ fn assert_valid_blocks(msg: &Value) -> String {
             "divider" => {}
             other => panic!("unexpected block type {other}"),
         }
-        for t in [&b["text"]["text"]]
-            .into_iter()
-            .chain(b["elements"].as_array().into_iter().flatten().map(|e| &e["text"]))
-        {
+        for t in [&b["text"]["text"]].into_iter().chain(
+            b["elements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| &e["text"]),
+        ) {
             if let Some(t) = t.as_str() {
                 all.push_str(t);
                 all.push('\n');
@@ -102,9 +110,16 @@ fn assert_valid_blocks(msg: &Value) -> String {
 
 /// What the scenario's evidence text looks like once formatted for Slack.
 fn slack_code(s: &str) -> String {
-    let one = s.split_whitespace().collect::<Vec<_>>().join(" ").replace('`', "ʼ");
+    let one = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('`', "ʼ");
     let prefix: String = one.chars().take(120).collect();
-    prefix.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    prefix
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[tokio::test]
@@ -131,8 +146,13 @@ async fn slack_webhook_message_is_valid_block_kit_with_the_evidence() {
             e.id
         );
     }
-    assert!(text.contains("`ghcr.io/acme/fulfillment:1.32.2`") && text.contains("`ghcr.io/acme/fulfillment:1.33.0`"));
-    assert!(text.contains("<https://argo-rollouts.example/rollouts/orders/fulfillment|Argo Rollouts>"));
+    assert!(
+        text.contains("`ghcr.io/acme/fulfillment:1.32.2`")
+            && text.contains("`ghcr.io/acme/fulfillment:1.33.0`")
+    );
+    assert!(
+        text.contains("<https://argo-rollouts.example/rollouts/orders/fulfillment|Argo Rollouts>")
+    );
     assert!(!text.contains('{'), "no raw JSON in the message");
 }
 
@@ -179,10 +199,17 @@ fn bot_sink(slack: &FakeServer, retry: RetryConfig) -> SlackSink {
 
 #[tokio::test]
 async fn bot_mode_threads_updates_and_honours_retry_after() {
-    let ok = Reply::new(200, r#"{"ok":true,"channel":"C123","ts":"1700000000.000100"}"#);
+    let ok = Reply::new(
+        200,
+        r#"{"ok":true,"channel":"C123","ts":"1700000000.000100"}"#,
+    );
     let slack = FakeServer::start(vec![Reply::new(429, "").header("Retry-After", "0")], ok).await;
     let sink = bot_sink(&slack, fast_retry());
-    let first = sink.notify(&delivery(), &BTreeMap::new()).await.unwrap().unwrap();
+    let first = sink
+        .notify(&delivery(), &BTreeMap::new())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.ts.as_deref(), Some("1700000000.000100"));
 
     // A refinement (the LLM's, say) of the same incident goes into the thread.
@@ -203,13 +230,21 @@ async fn bot_mode_threads_updates_and_honours_retry_after() {
     let reqs = slack.requests();
     assert_eq!(reqs.len(), 3, "429, first post, update");
     assert!(reqs.iter().all(|r| r.path == "/api/chat.postMessage"));
-    assert_eq!(reqs[1].header("authorization").as_deref(), Some("Bearer xoxb-test"));
+    assert_eq!(
+        reqs[1].header("authorization").as_deref(),
+        Some("Bearer xoxb-test")
+    );
     let (a, b) = (reqs[1].json(), reqs[2].json());
     assert_eq!(a["channel"], "C123");
     assert!(a.get("thread_ts").is_none());
     assert_eq!(b["thread_ts"], "1700000000.000100");
     assert!(b["text"].as_str().unwrap().starts_with("Update: "));
-    assert!(b["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("Update: "));
+    assert!(
+        b["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Update: ")
+    );
     let text = assert_valid_blocks(&b);
     assert!(
         text.contains("<https://github.example/acme/fulfillment/pull/7|Pull request>"),
@@ -222,28 +257,43 @@ async fn bot_mode_threads_updates_and_honours_retry_after() {
 /// generic `Sink::deliver`, and the receipt hands the thread back for the record.
 #[tokio::test]
 async fn deliver_continues_a_stored_thread_and_carries_earlier_links() {
-    let ok = Reply::new(200, r#"{"ok":true,"channel":"C123","ts":"1700000000.000999"}"#);
+    let ok = Reply::new(
+        200,
+        r#"{"ok":true,"channel":"C123","ts":"1700000000.000999"}"#,
+    );
     let slack = FakeServer::start(vec![], ok).await;
     let sink = bot_sink(&slack, fast_retry());
     let mut d = delivery();
-    d.references.insert("slack-bot".into(), "1699999999.000001".into());
+    d.references
+        .insert("slack-bot".into(), "1699999999.000001".into());
     d.links.push(rollout_doctor::agent::sink::Link {
         label: "Fix pull request".into(),
         url: "https://github.example/acme/deploy/pull/12".into(),
     });
     let receipt = sink.deliver(&d).await.unwrap();
-    assert_eq!(receipt.reference.as_deref(), Some("1699999999.000001"), "the stored root stays the thread");
+    assert_eq!(
+        receipt.reference.as_deref(),
+        Some("1699999999.000001"),
+        "the stored root stays the thread"
+    );
     let reqs = slack.requests();
     assert_eq!(reqs.len(), 1);
     let body = reqs[0].json();
     assert_eq!(body["thread_ts"], "1699999999.000001");
     let text = assert_valid_blocks(&body);
-    assert!(text.contains("<https://github.example/acme/deploy/pull/12|Fix pull request>"), "{text}");
+    assert!(
+        text.contains("<https://github.example/acme/deploy/pull/12|Fix pull request>"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn bot_mode_api_errors_are_final_or_retried_by_kind() {
-    let slack = FakeServer::start(vec![], Reply::new(200, r#"{"ok":false,"error":"channel_not_found"}"#)).await;
+    let slack = FakeServer::start(
+        vec![],
+        Reply::new(200, r#"{"ok":false,"error":"channel_not_found"}"#),
+    )
+    .await;
     let err = bot_sink(&slack, fast_retry())
         .notify(&delivery(), &BTreeMap::new())
         .await
@@ -251,7 +301,11 @@ async fn bot_mode_api_errors_are_final_or_retried_by_kind() {
     assert!(err.to_string().contains("channel_not_found"));
     assert_eq!(slack.requests().len(), 1);
 
-    let slack = FakeServer::start(vec![], Reply::new(200, r#"{"ok":false,"error":"internal_error"}"#)).await;
+    let slack = FakeServer::start(
+        vec![],
+        Reply::new(200, r#"{"ok":false,"error":"internal_error"}"#),
+    )
+    .await;
     let sink = bot_sink(&slack, fast_retry());
     assert!(sink.notify(&delivery(), &BTreeMap::new()).await.is_err());
     assert_eq!(slack.requests().len(), 3);
@@ -293,7 +347,10 @@ async fn webhook_payload_is_signed_versioned_and_verifiable() {
 
     let reqs = receiver.requests();
     assert_eq!(reqs.len(), 2);
-    assert_eq!(reqs[0].header("x-rollout-doctor-event").as_deref(), Some("diagnosis"));
+    assert_eq!(
+        reqs[0].header("x-rollout-doctor-event").as_deref(),
+        Some("diagnosis")
+    );
     let p: Payload = serde_json::from_slice(&reqs[0].body).unwrap();
     assert_eq!(
         (p.version.as_str(), p.event, p.id.as_str()),
@@ -334,7 +391,11 @@ async fn webhook_down_for_good_fails_after_bounded_retries() {
     let sink = one_sink(&yaml);
     let started = Instant::now();
     let err = sink.deliver(&delivery()).await.unwrap_err().to_string();
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(
         err.contains("hook: delivery failed after 3 tries: connection failed"),
         "{err}"
@@ -397,8 +458,16 @@ fn routing_table() {
             route(&|r| r.selector = Some("tier!=batch,!legacy".into())),
             true,
         ),
-        ("confidence enough", route(&|r| r.min_confidence = 0.9), true),
-        ("confidence too low", route(&|r| r.min_confidence = 0.95), false),
+        (
+            "confidence enough",
+            route(&|r| r.min_confidence = 0.9),
+            true,
+        ),
+        (
+            "confidence too low",
+            route(&|r| r.min_confidence = 0.95),
+            false,
+        ),
         (
             "category listed",
             route(&|r| r.categories = vec![Category::DependencyFailure, Category::ImagePull]),
@@ -413,7 +482,10 @@ fn routing_table() {
     for (name, r, want) in &cases {
         assert_eq!(routing::rejects(r, &d, &labels).is_none(), *want, "{name}");
     }
-    let named: Vec<(String, Route)> = cases.into_iter().map(|(n, r, _)| (n.to_string(), r)).collect();
+    let named: Vec<(String, Route)> = cases
+        .into_iter()
+        .map(|(n, r, _)| (n.to_string(), r))
+        .collect();
     let chosen = routing::select(&named, &d, &labels);
     assert_eq!(chosen.len(), 6);
     assert!(chosen.contains(&"selector matches") && !chosen.contains(&"selector differs"));

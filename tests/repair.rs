@@ -283,7 +283,10 @@ async fn kustomize_overlay_through_the_argo_cd_application() {
         )
     );
     let body = &s.gh.repo("acme", "deploy").pulls[0].body;
-    assert!(body.contains("applies to every workload of this kustomization"), "{body}");
+    assert!(
+        body.contains("applies to every workload of this kustomization"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -443,12 +446,18 @@ async fn a_branch_left_by_an_earlier_try_is_continued_only_if_recognised() {
 /// will not fix itself: the reason goes on the record. Nothing is written either way.
 #[tokio::test]
 async fn auth_failures_retry_and_permission_denials_end_with_the_reason() {
-    for (status, msg, retried) in
-        [(401, "Bad credentials", true), (403, "Resource not accessible by integration", false)]
-    {
+    for (status, msg, retried) in [
+        (401, "Bad credentials", true),
+        (403, "Resource not accessible by integration", false),
+    ] {
         let s = setup().await;
         seed(&s.gh, "plain");
-        s.gh.fail("GET", "/repos/acme/deploy/pulls", 5, Reply::error(status, msg));
+        s.gh.fail(
+            "GET",
+            "/repos/acme/deploy/pulls",
+            5,
+            Reply::error(status, msg),
+        );
         let ann = explicit("apps/checkout");
         let d = delivery("canary-image-tag-typo", &annotations(&ann));
         let sink = s.sink(None).await;
@@ -461,7 +470,10 @@ async fn auth_failures_retry_and_permission_denials_end_with_the_reason() {
             assert!(note.contains(msg), "{status}: {note}");
             assert_eq!(sink.metrics().get("skipped"), 1);
         }
-        assert!(s.gh.calls().iter().all(|c| c.starts_with("GET ")), "nothing written after {status}");
+        assert!(
+            s.gh.calls().iter().all(|c| c.starts_with("GET ")),
+            "nothing written after {status}"
+        );
     }
 }
 
@@ -570,7 +582,10 @@ async fn no_source_no_pull_request() {
     let sink = s.sink(None).await;
     let receipt = sink.deliver(&d).await.unwrap();
     assert!(receipt.note.unwrap().contains("no GitOps source"));
-    assert_eq!((sink.metrics().get("skipped"), sink.metrics().get("opened")), (1, 0));
+    assert_eq!(
+        (sink.metrics().get("skipped"), sink.metrics().get("opened")),
+        (1, 0)
+    );
     assert!(s.gh.calls().is_empty());
 }
 
@@ -578,13 +593,29 @@ async fn no_source_no_pull_request() {
 async fn a_changed_config_map_reference_is_put_back() {
     let ann = explicit("apps/pricing-engine");
     let path = "apps/pricing-engine/rollout.yaml";
-    let (before, after, _s) =
-        fix_one("plain", "canary-configmap-not-found", path, None, &annotations(&ann)).await;
-    let diff: Vec<(&str, &str)> =
-        before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
-    assert_eq!(before.lines().count(), after.lines().count(), "one line changed, none added");
+    let (before, after, _s) = fix_one(
+        "plain",
+        "canary-configmap-not-found",
+        path,
+        None,
+        &annotations(&ann),
+    )
+    .await;
+    let diff: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        before.lines().count(),
+        after.lines().count(),
+        "one line changed, none added"
+    );
     assert_eq!(diff.len(), 1, "{diff:?}");
-    assert!(diff[0].0.contains("pricing-rules-v2") && diff[0].1.contains("pricing-rules"), "{diff:?}");
+    assert!(
+        diff[0].0.contains("pricing-rules-v2") && diff[0].1.contains("pricing-rules"),
+        "{diff:?}"
+    );
 }
 
 /// What a Rollout's owner writes on it must not steer fixes into other teams' repositories.
@@ -596,7 +627,10 @@ async fn rollout_owners_cannot_point_fixes_at_other_repositories() {
     let ann = explicit("apps/checkout");
     let d = delivery("canary-image-tag-typo", &annotations(&ann));
     match s.sink(None).await.repair(&d).await.unwrap() {
-        Outcome::Skipped(why) => assert!(why.contains("acme/deploy is not in pull_request.repositories"), "{why}"),
+        Outcome::Skipped(why) => assert!(
+            why.contains("acme/deploy is not in pull_request.repositories"),
+            "{why}"
+        ),
         other => panic!("{other:?}"),
     }
     // An Application of another namespace, named through the instance label.
@@ -604,16 +638,37 @@ async fn rollout_owners_cannot_point_fixes_at_other_repositories() {
     seed(&s.gh, "plain");
     let app = json!({"spec": {"source": {"repoURL": "https://github.com/acme/deploy", "path": "apps/checkout"},
                               "destination": {"namespace": "payments"}}});
-    let ann = [(TRACKING_ANNOTATION, "checkout-prod:argoproj.io/Rollout:shop/checkout")];
-    match s.sink(Some(app)).await.repair(&delivery("canary-image-tag-typo", &ann)).await.unwrap() {
+    let ann = [(
+        TRACKING_ANNOTATION,
+        "checkout-prod:argoproj.io/Rollout:shop/checkout",
+    )];
+    match s
+        .sink(Some(app))
+        .await
+        .repair(&delivery("canary-image-tag-typo", &ann))
+        .await
+        .unwrap()
+    {
         Outcome::Skipped(why) => assert!(why.contains("deploys to namespace payments"), "{why}"),
         other => panic!("{other:?}"),
     }
     // A credential in a repository URL never reaches the record.
     let s = setup().await;
-    let ann = [(REPO_ANNOTATION, "https://x:ghp_leak@gitlab.example/acme/deploy")];
-    match s.sink(None).await.repair(&delivery("canary-image-tag-typo", &ann)).await.unwrap() {
-        Outcome::Skipped(why) => assert!(why.contains("gitlab.example") && !why.contains("ghp_leak"), "{why}"),
+    let ann = [(
+        REPO_ANNOTATION,
+        "https://x:ghp_leak@gitlab.example/acme/deploy",
+    )];
+    match s
+        .sink(None)
+        .await
+        .repair(&delivery("canary-image-tag-typo", &ann))
+        .await
+        .unwrap()
+    {
+        Outcome::Skipped(why) => assert!(
+            why.contains("gitlab.example") && !why.contains("ghp_leak"),
+            "{why}"
+        ),
         other => panic!("{other:?}"),
     }
     assert!(s.gh.calls().is_empty());

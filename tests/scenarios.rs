@@ -35,11 +35,11 @@
 //!   per-category pass counts).
 
 use rollout_doctor::diagnosis::{Category, Diagnosis};
-use rollout_doctor::pipeline::{diagnose_snapshot, DiagnoseOptions};
+use rollout_doctor::pipeline::{DiagnoseOptions, diagnose_snapshot};
 use rollout_doctor::source::Snapshot;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Deserialize)]
@@ -91,7 +91,9 @@ struct Scenario {
 const CORPORA: [&str; 2] = ["scenarios", "partial"];
 
 fn corpus_root(corpus: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(corpus)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(corpus)
 }
 
 fn load_all() -> Vec<Scenario> {
@@ -111,29 +113,43 @@ fn load_scenarios(corpus: &str) -> Vec<Scenario> {
             continue;
         }
         let name = format!("{corpus}/{}", dir.file_name().unwrap().to_string_lossy());
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let expected: Expected = serde_yaml_ng::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: invalid expected.yaml: {e}", file.display()));
         validate_expected(&name, &expected);
-        out.push(Scenario { name, dir, expected });
+        out.push(Scenario {
+            name,
+            dir,
+            expected,
+        });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 
 fn validate_expected(name: &str, e: &Expected) {
-    assert!(!e.description.trim().is_empty(), "{name}: empty description");
+    assert!(
+        !e.description.trim().is_empty(),
+        "{name}: empty description"
+    );
     assert!(
         e.category.parse::<Category>().is_ok(),
         "{name}: unknown category {:?}",
         e.category
     );
     if let Some(r) = &e.remediation {
-        assert!(ACTIONS.contains(&r.as_str()), "{name}: unknown remediation {r:?}");
+        assert!(
+            ACTIONS.contains(&r.as_str()),
+            "{name}: unknown remediation {r:?}"
+        );
     }
     for ev in &e.evidence {
         if let Some(s) = &ev.source {
-            assert!(SOURCES.contains(&s.as_str()), "{name}: unknown evidence source {s:?}");
+            assert!(
+                SOURCES.contains(&s.as_str()),
+                "{name}: unknown evidence source {s:?}"
+            );
         }
         assert!(!ev.contains.is_empty(), "{name}: empty evidence substring");
     }
@@ -142,7 +158,11 @@ fn validate_expected(name: &str, e: &Expected) {
 #[test]
 fn every_snapshot_loads() {
     let scenarios = load_all();
-    assert!(!scenarios.is_empty(), "no scenarios under {}", corpus_root("").display());
+    assert!(
+        !scenarios.is_empty(),
+        "no scenarios under {}",
+        corpus_root("").display()
+    );
     let mut failures = Vec::new();
     for sc in &scenarios {
         match Snapshot::load(&sc.dir) {
@@ -156,7 +176,10 @@ fn every_snapshot_loads() {
                     failures.push(format!("{}: no Rollout", sc.name));
                 }
                 if o.rollouts.len() > 1 && sc.expected.rollout.is_none() {
-                    failures.push(format!("{}: several Rollouts but no `rollout:` in expected.yaml", sc.name));
+                    failures.push(format!(
+                        "{}: several Rollouts but no `rollout:` in expected.yaml",
+                        sc.name
+                    ));
                 }
                 if let Some(want) = &sc.expected.rollout
                     && !o.rollouts.iter().any(|r| &r.metadata.name == want)
@@ -166,7 +189,11 @@ fn every_snapshot_loads() {
             }
         }
     }
-    assert!(failures.is_empty(), "snapshots that do not load cleanly:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "snapshots that do not load cleanly:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -179,14 +206,19 @@ fn corpus_covers_every_category() {
     );
     let mut per: BTreeMap<Category, usize> = Category::ALL.iter().map(|c| (*c, 0)).collect();
     for sc in &scenarios {
-        *per.get_mut(&sc.expected.category.parse::<Category>().unwrap()).unwrap() += 1;
+        *per.get_mut(&sc.expected.category.parse::<Category>().unwrap())
+            .unwrap() += 1;
     }
     let thin: Vec<String> = per
         .iter()
         .filter(|(_, n)| **n < 2)
         .map(|(c, n)| format!("{c} ({n})"))
         .collect();
-    assert!(thin.is_empty(), "categories with fewer than 2 scenarios: {}", thin.join(", "));
+    assert!(
+        thin.is_empty(),
+        "categories with fewer than 2 scenarios: {}",
+        thin.join(", ")
+    );
 }
 
 struct Outcome {
@@ -218,12 +250,18 @@ fn check(sc: &Scenario, d: &Diagnosis) -> Vec<String> {
     for want in &e.evidence {
         let hit = d.evidence.iter().any(|item| {
             item.text.contains(&want.contains)
-                && want.source.as_deref().is_none_or(|s| source_name(item) == s)
+                && want
+                    .source
+                    .as_deref()
+                    .is_none_or(|s| source_name(item) == s)
         });
         if !hit {
             problems.push(format!(
                 "missing evidence {}{:?}",
-                want.source.as_deref().map(|s| format!("[{s}] ")).unwrap_or_default(),
+                want.source
+                    .as_deref()
+                    .map(|s| format!("[{s}] "))
+                    .unwrap_or_default(),
                 want.contains
             ));
         }
@@ -274,8 +312,14 @@ fn scenarios_diagnose_as_expected() {
         };
         let run = catch_unwind(AssertUnwindSafe(|| diagnose_snapshot(&sc.dir, &opts)));
         let (got, problems) = match run {
-            Err(p) => ("panic".to_owned(), vec![format!("panicked: {}", one_line(&panic_text(&*p), 160))]),
-            Ok(Err(e)) => ("error".to_owned(), vec![format!("error: {}", one_line(&e.to_string(), 160))]),
+            Err(p) => (
+                "panic".to_owned(),
+                vec![format!("panicked: {}", one_line(&panic_text(&*p), 160))],
+            ),
+            Ok(Err(e)) => (
+                "error".to_owned(),
+                vec![format!("error: {}", one_line(&e.to_string(), 160))],
+            ),
             Ok(Ok(d)) => (d.category.as_str().to_owned(), check(sc, &d)),
         };
         outcomes.push(Outcome {
@@ -305,7 +349,12 @@ fn scenarios_diagnose_as_expected() {
     for o in outcomes.iter().filter(|o| o.known_gap) {
         match o.problems.is_empty() {
             true => println!("known gap now passes (drop `known_gap`): {}", o.name),
-            false => println!("known gap: {} got {}: {}", o.name, o.got, o.problems.join("; ")),
+            false => println!(
+                "known gap: {} got {}: {}",
+                o.name,
+                o.got,
+                o.problems.join("; ")
+            ),
         }
     }
     let failed: Vec<&Outcome> = outcomes
@@ -315,7 +364,12 @@ fn scenarios_diagnose_as_expected() {
     if failed.is_empty() {
         return;
     }
-    let w = failed.iter().map(|o| o.name.len()).max().unwrap_or(8).max(8);
+    let w = failed
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let mut table = format!(
         "{} of {} scenarios do not match:\n{:<w$}  {:<18}  {:<18}  problems\n",
         failed.len(),

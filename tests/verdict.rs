@@ -44,7 +44,12 @@ impl Drop for Service {
     }
 }
 
-async fn start(cfg: VerdictConfig, prom: Option<&str>, kube: Option<kube::Client>, reviewer: Option<Arc<dyn VerdictReviewer>>) -> Service {
+async fn start(
+    cfg: VerdictConfig,
+    prom: Option<&str>,
+    kube: Option<kube::Client>,
+    reviewer: Option<Arc<dyn VerdictReviewer>>,
+) -> Service {
     // The service deadline, not the client timeout, must be what cuts a slow Prometheus off.
     let prom = prom.map(|u| PromClient::new(u, cfg.budget + Duration::from_secs(1)).unwrap());
     let svc = Arc::new(VerdictService::new(cfg, prom, kube, reviewer));
@@ -54,15 +59,26 @@ async fn start(cfg: VerdictConfig, prom: Option<&str>, kube: Option<kube::Client
     tokio::spawn(service::serve_on(listener, svc, async move {
         let _ = rx.await;
     }));
-    Service { url, stop: Some(stop) }
+    Service {
+        url,
+        stop: Some(stop),
+    }
 }
 
 fn cfg() -> VerdictConfig {
-    VerdictConfig { token: Some(TOKEN.into()), pod_judge: false, log_judge: false, ..VerdictConfig::default() }
+    VerdictConfig {
+        token: Some(TOKEN.into()),
+        pod_judge: false,
+        log_judge: false,
+        ..VerdictConfig::default()
+    }
 }
 
 async fn post(svc: &Service, token: Option<&str>, body: &str) -> (u16, Value) {
-    let mut req = reqwest::Client::new().post(format!("{}/v1/verdict", svc.url)).header("content-type", "application/json").body(body.to_owned());
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/v1/verdict", svc.url))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -109,14 +125,20 @@ async fn judge_against_prometheus(canary: &str, latency_metric: &str) -> Option<
 
 #[tokio::test]
 async fn a_healthy_canary_passes() {
-    let Some(v) = judge_against_prometheus("healthy-1", "http_request_duration_seconds").await else { return };
+    let Some(v) = judge_against_prometheus("healthy-1", "http_request_duration_seconds").await
+    else {
+        return;
+    };
     assert_eq!(v["verdict"], "pass", "{v}");
     assert_eq!(v["category"], "healthy");
 }
 
 #[tokio::test]
 async fn a_canary_with_three_times_the_error_rate_fails() {
-    let Some(v) = judge_against_prometheus("errors-1", "http_request_duration_seconds").await else { return };
+    let Some(v) = judge_against_prometheus("errors-1", "http_request_duration_seconds").await
+    else {
+        return;
+    };
     assert_eq!(v["verdict"], "fail", "{v}");
     assert_eq!(v["category"], "metrics");
     assert!(v["reasons"].to_string().contains("error-rate"), "{v}");
@@ -124,23 +146,34 @@ async fn a_canary_with_three_times_the_error_rate_fails() {
 
 #[tokio::test]
 async fn a_canary_forty_percent_slower_fails() {
-    let Some(v) = judge_against_prometheus("slow-1", "http_request_duration_seconds").await else { return };
+    let Some(v) = judge_against_prometheus("slow-1", "http_request_duration_seconds").await else {
+        return;
+    };
     assert_eq!(v["verdict"], "fail", "{v}");
     assert!(v["reasons"].to_string().contains("latency"), "{v}");
 }
 
 #[tokio::test]
 async fn a_canary_with_too_little_traffic_is_inconclusive() {
-    let Some(v) = judge_against_prometheus("quiet-1", "http_request_duration_seconds").await else { return };
+    let Some(v) = judge_against_prometheus("quiet-1", "http_request_duration_seconds").await else {
+        return;
+    };
     assert_eq!(v["verdict"], "inconclusive", "{v}");
     assert!(v["reasons"].to_string().contains("too few"), "{v}");
 }
 
 #[tokio::test]
 async fn a_missing_metric_is_inconclusive() {
-    let Some(v) = judge_against_prometheus("healthy-1", "http_request_duration_seconds_absent").await else { return };
+    let Some(v) =
+        judge_against_prometheus("healthy-1", "http_request_duration_seconds_absent").await
+    else {
+        return;
+    };
     assert_eq!(v["verdict"], "inconclusive", "{v}");
-    assert!(v["reasons"].to_string().contains("no canary samples"), "{v}");
+    assert!(
+        v["reasons"].to_string().contains("no canary samples"),
+        "{v}"
+    );
 }
 
 // ---- HTTP contract -----------------------------------------------------------------------
@@ -176,9 +209,16 @@ async fn without_hashes_or_cluster_access_it_is_inconclusive_never_pass() {
     let svc = start(cfg(), None, None, None).await;
     let v = verdict(&svc, json!({"namespace": "shop", "rollout": "web"})).await;
     assert_eq!(v["verdict"], "inconclusive", "{v}");
-    let fail_closed = VerdictConfig { undecided: Outcome::Fail, ..cfg() };
+    let fail_closed = VerdictConfig {
+        undecided: Outcome::Fail,
+        ..cfg()
+    };
     let svc = start(fail_closed, None, None, None).await;
-    let v = verdict(&svc, json!({"namespace": "shop", "rollout": "web", "canaryHash": "a", "stableHash": "b"})).await;
+    let v = verdict(
+        &svc,
+        json!({"namespace": "shop", "rollout": "web", "canaryHash": "a", "stableHash": "b"}),
+    )
+    .await;
     assert_eq!(v["verdict"], "fail", "{v}");
 }
 
@@ -243,7 +283,11 @@ status:
 }
 
 async fn pod_verdict(server: &FakeApiServer) -> Value {
-    let c = VerdictConfig { pod_judge: true, log_judge: true, ..cfg() };
+    let c = VerdictConfig {
+        pod_judge: true,
+        log_judge: true,
+        ..cfg()
+    };
     let svc = start(c, None, Some(server.client()), None).await;
     // No hashes: they come from the Rollout's status.
     verdict(&svc, json!({"namespace": "shop", "rollout": "web"})).await
@@ -268,7 +312,13 @@ async fn a_crashing_canary_fails_and_a_healthy_one_passes() {
     server.apply_yaml(&pod("web-canary-a", "canary-1", true, None, 0));
     let v = pod_verdict(&server).await;
     assert_eq!(v["verdict"], "pass", "{v}");
-    server.apply_yaml(&pod("web-canary-b", "canary-1", false, Some("CrashLoopBackOff"), 4));
+    server.apply_yaml(&pod(
+        "web-canary-b",
+        "canary-1",
+        false,
+        Some("CrashLoopBackOff"),
+        4,
+    ));
     let v = pod_verdict(&server).await;
     assert_eq!(v["verdict"], "fail", "{v}");
     assert_eq!(v["category"], "pod_health", "{v}");
@@ -280,11 +330,17 @@ async fn a_crashing_canary_fails_and_a_healthy_one_passes() {
 async fn flat_prometheus() -> String {
     async fn answer(path: axum::extract::OriginalUri, body: String) -> axum::Json<Value> {
         if path.path().ends_with("query_range") {
-            let values: Vec<Value> = (0..40).map(|i| json!([i * 15, format!("{}", 0.2 + (i % 7) as f64 * 0.01)])).collect();
-            axum::Json(json!({"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": values}]}}))
+            let values: Vec<Value> = (0..40)
+                .map(|i| json!([i * 15, format!("{}", 0.2 + (i % 7) as f64 * 0.01)]))
+                .collect();
+            axum::Json(
+                json!({"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": values}]}}),
+            )
         } else {
             let v = if body.contains("500") { "10" } else { "1000" };
-            axum::Json(json!({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, v]}]}}))
+            axum::Json(
+                json!({"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [0, v]}]}}),
+            )
         }
     }
     let app = axum::Router::new().fallback(answer);
@@ -304,7 +360,10 @@ impl VerdictReviewer for FakeReviewer {
         Box::pin(async move {
             tokio::time::sleep(self.delay).await;
             assert_eq!(input.canary_hash, "healthy-1");
-            Ok(Review { verdict: self.verdict, reason: "stack traces only the canary logs".into() })
+            Ok(Review {
+                verdict: self.verdict,
+                reason: "stack traces only the canary logs".into(),
+            })
         })
     }
 }
@@ -312,22 +371,38 @@ impl VerdictReviewer for FakeReviewer {
 #[tokio::test]
 async fn a_review_downgrades_the_next_measurement_and_a_slow_one_changes_nothing() {
     let prom = flat_prometheus().await;
-    let fail = Arc::new(FakeReviewer { verdict: Outcome::Fail, delay: Duration::from_millis(50) });
+    let fail = Arc::new(FakeReviewer {
+        verdict: Outcome::Fail,
+        delay: Duration::from_millis(50),
+    });
     let svc = start(cfg(), Some(&prom), None, Some(fail)).await;
     let body = request("healthy-1", 1_000_000, "m");
     let first = verdict(&svc, body.clone()).await;
-    assert_eq!(first["verdict"], "pass", "the review runs in the background: {first}");
+    assert_eq!(
+        first["verdict"], "pass",
+        "the review runs in the background: {first}"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let second = verdict(&svc, body.clone()).await;
     assert_eq!(second["verdict"], "fail", "{second}");
     assert_eq!(second["category"], "llm");
 
-    let slow = Arc::new(FakeReviewer { verdict: Outcome::Fail, delay: Duration::from_secs(60) });
-    let c = VerdictConfig { review_timeout: Duration::from_millis(100), ..cfg() };
+    let slow = Arc::new(FakeReviewer {
+        verdict: Outcome::Fail,
+        delay: Duration::from_secs(60),
+    });
+    let c = VerdictConfig {
+        review_timeout: Duration::from_millis(100),
+        ..cfg()
+    };
     let svc = start(c, Some(&prom), None, Some(slow)).await;
     assert_eq!(verdict(&svc, body.clone()).await["verdict"], "pass");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(verdict(&svc, body).await["verdict"], "pass", "a timed-out review leaves the statistical verdict");
+    assert_eq!(
+        verdict(&svc, body).await["verdict"],
+        "pass",
+        "a timed-out review leaves the statistical verdict"
+    );
 }
 
 #[tokio::test]
@@ -340,15 +415,24 @@ async fn a_repeated_measurement_is_answered_from_the_cache() {
     let second = verdict(&svc, body).await;
     assert_eq!(first, second);
     assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
-    let text = reqwest::get(format!("{}/metrics", svc.url)).await.unwrap().text().await.unwrap();
-    assert!(text.contains(r#"rollout_doctor_verdicts_total{verdict="pass",category="healthy"} 2"#), "{text}");
+    let text = reqwest::get(format!("{}/metrics", svc.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"rollout_doctor_verdicts_total{verdict="pass",category="healthy"} 2"#),
+        "{text}"
+    );
 }
 
 // ---- the AnalysisTemplate example ----------------------------------------------------------
 
 #[test]
 fn the_analysis_template_example_maps_the_verdict_exactly() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/examples/analysistemplate-verdict.yaml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/examples/analysistemplate-verdict.yaml");
     let t: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(t["kind"], "AnalysisTemplate");
     let m = &t["spec"]["metrics"][0];
@@ -359,24 +443,52 @@ fn the_analysis_template_example_maps_the_verdict_exactly() {
     assert_eq!(web["method"], "POST");
     // Above the service's default budget, below Argo's default web timeout.
     let timeout = web["timeoutSeconds"].as_u64().unwrap();
-    assert!(timeout > VerdictConfig::default().budget.as_secs() && timeout < 10, "{timeout}");
-    let auth = web["headers"].as_array().unwrap().iter().find(|h| h["key"] == "Authorization").unwrap();
+    assert!(
+        timeout > VerdictConfig::default().budget.as_secs() && timeout < 10,
+        "{timeout}"
+    );
+    let auth = web["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["key"] == "Authorization")
+        .unwrap();
     assert_eq!(auth["value"], "Bearer {{ args.verdict-token }}");
-    let secret = t["spec"]["args"].as_array().unwrap().iter().find(|a| a["name"] == "verdict-token").unwrap();
+    let secret = t["spec"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "verdict-token")
+        .unwrap();
     assert!(secret["valueFrom"]["secretKeyRef"].is_object());
 
     // Every {{...}} is one of the template's args (Argo fails on any other), and the body
     // Argo sends is a request the service accepts.
-    let args: Vec<&str> = t["spec"]["args"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let args: Vec<&str> = t["spec"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     let mut body = web["body"].as_str().unwrap().to_owned();
     while let Some(start) = body.find("{{") {
         let end = start + body[start..].find("}}").unwrap() + 2;
-        let arg = body[start + 2..end - 2].trim().strip_prefix("args.").expect("only args are templated");
+        let arg = body[start + 2..end - 2]
+            .trim()
+            .strip_prefix("args.")
+            .expect("only args are templated");
         assert!(args.contains(&arg), "{arg} is not an arg");
-        body.replace_range(start..end, &format!("{arg}-x").replace("canary-hash-x", "abc123").replace("stable-hash-x", "def456"));
+        body.replace_range(
+            start..end,
+            &format!("{arg}-x")
+                .replace("canary-hash-x", "abc123")
+                .replace("stable-hash-x", "def456"),
+        );
     }
-    let req: rollout_doctor::verdict::request::VerdictRequest = serde_json::from_str(&body).expect("body is a verdict request");
-    let checked = rollout_doctor::verdict::request::check(req).expect("the service accepts the body");
+    let req: rollout_doctor::verdict::request::VerdictRequest =
+        serde_json::from_str(&body).expect("body is a verdict request");
+    let checked =
+        rollout_doctor::verdict::request::check(req).expect("the service accepts the body");
     assert_eq!(checked.req.metrics.len(), 2);
 }
 
@@ -384,9 +496,13 @@ fn the_analysis_template_example_maps_the_verdict_exactly() {
 
 /// Loads a scenario snapshot's objects and logs into the fake API server.
 fn load_scenario(server: &FakeApiServer, name: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios").join(name);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name);
     let stored = server.apply_yaml(&std::fs::read_to_string(dir.join("objects.yaml")).unwrap());
-    let Ok(pods) = std::fs::read_dir(dir.join("logs")) else { return };
+    let Ok(pods) = std::fs::read_dir(dir.join("logs")) else {
+        return;
+    };
     for pod in pods.flatten() {
         let pod_name = pod.file_name().to_string_lossy().into_owned();
         let Some(ns) = stored
@@ -414,9 +530,17 @@ async fn new_error_templates_in_the_canary_logs_fail() {
     let server = FakeApiServer::start().await;
     load_scenario(&server, "canary-python-missing-env-var");
     // Pod health alone would already fail this canary: judge the logs by themselves.
-    let c = VerdictConfig { pod_judge: false, log_judge: true, ..cfg() };
+    let c = VerdictConfig {
+        pod_judge: false,
+        log_judge: true,
+        ..cfg()
+    };
     let svc = start(c, None, Some(server.client()), None).await;
-    let v = verdict(&svc, json!({"namespace": "notifications", "rollout": "notifier"})).await;
+    let v = verdict(
+        &svc,
+        json!({"namespace": "notifications", "rollout": "notifier"}),
+    )
+    .await;
     assert_eq!(v["verdict"], "fail", "{v}");
     assert_eq!(v["category"], "logs", "{v}");
     assert!(v["reasons"].to_string().contains("SENDGRID_API_KEY"), "{v}");
@@ -434,16 +558,31 @@ fn the_verdict_service_example_is_valid_and_matches_the_template() {
         .collect();
     // k8s-openapi drops unknown keys: a lossless round trip means no typo was ignored.
     let deployment: Deployment = serde_json::from_value(docs[0].clone()).unwrap();
-    assert_eq!(serde_json::to_value(&deployment).unwrap(), docs[0], "Deployment has keys k8s would ignore");
+    assert_eq!(
+        serde_json::to_value(&deployment).unwrap(),
+        docs[0],
+        "Deployment has keys k8s would ignore"
+    );
     let svc: KService = serde_json::from_value(docs[1].clone()).unwrap();
-    assert_eq!(serde_json::to_value(&svc).unwrap(), docs[1], "Service has keys k8s would ignore");
-    let args = deployment.spec.unwrap().template.spec.unwrap().containers[0].args.clone().unwrap();
+    assert_eq!(
+        serde_json::to_value(&svc).unwrap(),
+        docs[1],
+        "Service has keys k8s would ignore"
+    );
+    let args = deployment.spec.unwrap().template.spec.unwrap().containers[0]
+        .args
+        .clone()
+        .unwrap();
     assert_eq!(args[0], "serve");
     // The command line the example passes parses.
-    let cli = <rollout_doctor::cli::Cli as clap::Parser>::try_parse_from(std::iter::once("rollout-doctor".to_owned()).chain(args));
+    let cli = <rollout_doctor::cli::Cli as clap::Parser>::try_parse_from(
+        std::iter::once("rollout-doctor".to_owned()).chain(args),
+    );
     assert!(cli.is_ok(), "{:?}", cli.err());
     let template = std::fs::read_to_string(dir.join("analysistemplate-verdict.yaml")).unwrap();
     let name = svc.metadata.name.unwrap();
     let port = svc.spec.unwrap().ports.unwrap()[0].port;
-    assert!(template.contains(&format!("http://{name}.rollout-doctor.svc:{port}/v1/verdict")));
+    assert!(template.contains(&format!(
+        "http://{name}.rollout-doctor.svc:{port}/v1/verdict"
+    )));
 }

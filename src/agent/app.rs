@@ -38,8 +38,19 @@ impl Parts {
 
 /// Runs the agent until `shutdown` becomes true. Serves HTTP unless `serve_http` is false
 /// (tests run several agents in one process).
-pub async fn run(cfg: AgentConfig, parts: Parts, shutdown: channel::Receiver<bool>, serve_http: bool) -> anyhow::Result<()> {
-    let Parts { client, metrics, health, sinks, decide } = parts;
+pub async fn run(
+    cfg: AgentConfig,
+    parts: Parts,
+    shutdown: channel::Receiver<bool>,
+    serve_http: bool,
+) -> anyhow::Result<()> {
+    let Parts {
+        client,
+        metrics,
+        health,
+        sinks,
+        decide,
+    } = parts;
     let mut evidence = EvidenceConfig {
         token_budget: cfg.evidence_budget,
         ..Default::default()
@@ -105,7 +116,8 @@ pub async fn run(cfg: AgentConfig, parts: Parts, shutdown: channel::Receiver<boo
         shutdown_grace: cfg.shutdown_grace,
     };
     let ready = health.clone();
-    main.run(rx, leader_rx, shutdown, move || ready.set_ready()).await;
+    main.run(rx, leader_rx, shutdown, move || ready.set_ready())
+        .await;
 
     for w in watches {
         w.abort();
@@ -125,15 +137,16 @@ pub fn shutdown_on_signals() -> channel::Receiver<bool> {
     tokio::spawn(async move {
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    let _ = tokio::signal::ctrl_c().await;
-                    let _ = tx.send(true);
-                    return;
-                }
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot listen for SIGTERM");
+                        let _ = tokio::signal::ctrl_c().await;
+                        let _ = tx.send(true);
+                        return;
+                    }
+                };
             tokio::select! {
                 _ = term.recv() => tracing::info!("SIGTERM received"),
                 _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),

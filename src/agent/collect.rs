@@ -63,12 +63,20 @@ pub struct MemoryLogs {
 }
 
 impl LogSource for MemoryLogs {
-    fn open(&self, pod: &str, container: &str, previous: bool) -> Result<Option<Box<dyn std::io::Read + '_>>, LogError> {
+    fn open(
+        &self,
+        pod: &str,
+        container: &str,
+        previous: bool,
+    ) -> Result<Option<Box<dyn std::io::Read + '_>>, LogError> {
         let key = (pod.to_owned(), container.to_owned(), previous);
         if let Some(reason) = self.denied.get(&key) {
             return Err(LogError::Forbidden(reason.clone()));
         }
-        Ok(self.logs.get(&key).map(|b| Box::new(b.as_slice()) as Box<dyn std::io::Read>))
+        Ok(self
+            .logs
+            .get(&key)
+            .map(|b| Box::new(b.as_slice()) as Box<dyn std::io::Read>))
     }
 }
 
@@ -76,7 +84,11 @@ pub fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiReso
     ApiResource {
         group: group.into(),
         version: version.into(),
-        api_version: if group.is_empty() { version.into() } else { format!("{group}/{version}") },
+        api_version: if group.is_empty() {
+            version.into()
+        } else {
+            format!("{group}/{version}")
+        },
         kind: kind.into(),
         plural: plural.into(),
     }
@@ -98,10 +110,17 @@ pub struct Collector {
 
 impl Collector {
     pub fn new(client: kube::Client, cfg: CollectConfig, evidence: EvidenceConfig) -> Self {
-        Collector { client, cfg, evidence }
+        Collector {
+            client,
+            cfg,
+            evidence,
+        }
     }
 
-    async fn timed<T>(&self, fut: impl Future<Output = Result<T, kube::Error>>) -> Result<T, String> {
+    async fn timed<T>(
+        &self,
+        fut: impl Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, String> {
         match tokio::time::timeout(self.cfg.api_timeout, fut).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(kube::Error::Api(s))) => Err(format!("{} ({})", s.message, s.code)),
@@ -115,7 +134,14 @@ impl Collector {
     }
 
     /// Every page of a list, up to `cap` items; what a failure cost is a gap.
-    async fn list_all(&self, ar: &ApiResource, ns: &str, selector: Option<String>, cap: usize, gaps: &mut Vec<Gap>) -> Vec<Value> {
+    async fn list_all(
+        &self,
+        ar: &ApiResource,
+        ns: &str,
+        selector: Option<String>,
+        cap: usize,
+        gaps: &mut Vec<Gap>,
+    ) -> Vec<Value> {
         let api = self.dynamic(ar, ns);
         let mut params = ListParams::default().limit(500);
         params.label_selector = selector;
@@ -128,7 +154,11 @@ impl Collector {
                     match token {
                         Some(t) if items.len() < cap => params.continue_token = Some(t),
                         Some(_) => {
-                            gaps.push(Gap::new(&ar.plural, ns, &format!("stopped after {cap} items")));
+                            gaps.push(Gap::new(
+                                &ar.plural,
+                                ns,
+                                &format!("stopped after {cap} items"),
+                            ));
                             break;
                         }
                         None => break,
@@ -148,12 +178,18 @@ impl Collector {
         let ro_value = match self.timed(ro_api.get_opt(name)).await {
             Ok(Some(obj)) => typed(obj, &rollouts()).unwrap_or(Value::Null),
             Ok(None) => return Err(CollectError::RolloutGone(format!("{ns}/{name}"))),
-            Err(reason) => return Err(CollectError::Rollout { name: format!("{ns}/{name}"), reason }),
+            Err(reason) => {
+                return Err(CollectError::Rollout {
+                    name: format!("{ns}/{name}"),
+                    reason,
+                });
+            }
         };
-        let rollout: Rollout = serde_json::from_value(ro_value.clone()).map_err(|e| CollectError::Rollout {
-            name: format!("{ns}/{name}"),
-            reason: e.to_string(),
-        })?;
+        let rollout: Rollout =
+            serde_json::from_value(ro_value.clone()).map_err(|e| CollectError::Rollout {
+                name: format!("{ns}/{name}"),
+                reason: e.to_string(),
+            })?;
         let mut gaps = Vec::new();
         let mut objects = ObjectSet::default();
         let mut raw = Vec::new();
@@ -163,14 +199,29 @@ impl Collector {
         };
         keep(&mut objects, ro_value);
 
-        let hashes: BTreeSet<&str> = [rollout.canary_hash(), rollout.stable_hash()].into_iter().flatten().collect();
-        let app_selector = rollout.spec.selector.as_ref().filter(|s| !s.match_labels.is_empty()).map(|s| {
-            s.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
-        });
+        let hashes: BTreeSet<&str> = [rollout.canary_hash(), rollout.stable_hash()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let app_selector = rollout
+            .spec
+            .selector
+            .as_ref()
+            .filter(|s| !s.match_labels.is_empty())
+            .map(|s| {
+                s.match_labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
         // The Rollout's own labels narrow the hash match, so a namespace of many Rollouts is
         // never listed whole.
         let by_hash = (!hashes.is_empty()).then(|| {
-            let hash = format!("{POD_TEMPLATE_HASH} in ({})", hashes.iter().copied().collect::<Vec<_>>().join(","));
+            let hash = format!(
+                "{POD_TEMPLATE_HASH} in ({})",
+                hashes.iter().copied().collect::<Vec<_>>().join(",")
+            );
             match &app_selector {
                 Some(app) => format!("{app},{hash}"),
                 None => hash,
@@ -197,24 +248,46 @@ impl Collector {
         }
         // One Event is served by both APIs in a real cluster: keep the first view of a uid.
         for v in core_events.into_iter().chain(new_events) {
-            let uid = v.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_owned);
+            let uid = v
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             if uid.is_none_or(|u| seen_events.insert(u)) {
                 keep(&mut objects, v);
             }
         }
-        for v in self.fetch_missing_runs(&rollout, ns, &objects, &mut gaps).await {
+        for v in self
+            .fetch_missing_runs(&rollout, ns, &objects, &mut gaps)
+            .await
+        {
             keep(&mut objects, v);
         }
         let logs = self.fetch_logs(&rollout, ns, &objects, &mut gaps).await;
-        Ok(Collection { rollout, objects, raw, logs, gaps })
+        Ok(Collection {
+            rollout,
+            objects,
+            raw,
+            logs,
+            gaps,
+        })
     }
 
     /// Runs the status names that the hash-label list did not return.
-    async fn fetch_missing_runs(&self, ro: &Rollout, ns: &str, objects: &ObjectSet, gaps: &mut Vec<Gap>) -> Vec<Value> {
+    async fn fetch_missing_runs(
+        &self,
+        ro: &Rollout,
+        ns: &str,
+        objects: &ObjectSet,
+        gaps: &mut Vec<Gap>,
+    ) -> Vec<Value> {
         let api = self.dynamic(&analysis_runs(), ns);
         let mut found = Vec::new();
         for r in ro.analysis_run_refs() {
-            if objects.analysis_runs.iter().any(|a| a.metadata.name == r.name) {
+            if objects
+                .analysis_runs
+                .iter()
+                .any(|a| a.metadata.name == r.name)
+            {
                 continue;
             }
             match self.timed(api.get_opt(&r.name)).await {
@@ -228,12 +301,22 @@ impl Collector {
 
     /// Fetches the plan a rank at a time: a pod whose logs are gone (or were never written)
     /// gives its turn to the next candidate of its version, as the snapshot reader does.
-    async fn fetch_logs(&self, ro: &Rollout, ns: &str, objects: &ObjectSet, gaps: &mut Vec<Gap>) -> MemoryLogs {
+    async fn fetch_logs(
+        &self,
+        ro: &Rollout,
+        ns: &str,
+        objects: &ObjectSet,
+        gaps: &mut Vec<Gap>,
+    ) -> MemoryLogs {
         let plan = log_plan_for(ro, objects, &self.evidence);
         let per_role = self.evidence.log_pods_per_role.max(1);
         let mut logs = MemoryLogs::default();
         let mut read = BTreeSet::new();
-        let waves = plan.iter().map(|r| r.rank / per_role).max().map_or(0, |w| w + 1);
+        let waves = plan
+            .iter()
+            .map(|r| r.rank / per_role)
+            .max()
+            .map_or(0, |w| w + 1);
         for wave in 0..waves {
             let batch: Vec<LogRequest> = plan
                 .iter()
@@ -259,9 +342,17 @@ impl Collector {
                         logs.denied.insert(key, reason);
                     }
                     // A previous instance that does not exist, or a pod gone since: not a gap.
-                    Err(reason) if req.previous || reason.ends_with("(404)") || reason.ends_with("(400)") => {
+                    Err(reason)
+                        if req.previous
+                            || reason.ends_with("(404)")
+                            || reason.ends_with("(400)") =>
+                    {
                         if req.expected {
-                            gaps.push(Gap::new("log", &format!("{}/{}", req.pod, req.container), &reason));
+                            gaps.push(Gap::new(
+                                "log",
+                                &format!("{}/{}", req.pod, req.container),
+                                &reason,
+                            ));
                         }
                     }
                     Err(reason) => {
@@ -273,7 +364,11 @@ impl Collector {
         logs
     }
 
-    async fn fetch_batch(&self, ns: &str, batch: Vec<LogRequest>) -> Vec<(LogRequest, Result<Vec<u8>, String>)> {
+    async fn fetch_batch(
+        &self,
+        ns: &str,
+        batch: Vec<LogRequest>,
+    ) -> Vec<(LogRequest, Result<Vec<u8>, String>)> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         futures::stream::iter(batch)
             .map(|req| {
@@ -286,7 +381,9 @@ impl Collector {
                         limit_bytes: Some(self.cfg.limit_bytes),
                         ..Default::default()
                     };
-                    let result = self.timed(read_log(&api, &req.pod, &params, self.cfg.limit_bytes)).await;
+                    let result = self
+                        .timed(read_log(&api, &req.pod, &params, self.cfg.limit_bytes))
+                        .await;
                     (req, result)
                 }
             })
@@ -297,7 +394,12 @@ impl Collector {
 }
 
 /// Reads a log as raw bytes (kube's `logs()` would force UTF-8), never past `limit`.
-async fn read_log(api: &Api<Pod>, pod: &str, params: &LogParams, limit: i64) -> Result<Vec<u8>, kube::Error> {
+async fn read_log(
+    api: &Api<Pod>,
+    pod: &str,
+    params: &LogParams,
+    limit: i64,
+) -> Result<Vec<u8>, kube::Error> {
     let mut stream = api.log_stream(pod, params).await?;
     let mut out = Vec::new();
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -325,5 +427,3 @@ fn typed(obj: DynamicObject, ar: &ApiResource) -> Option<Value> {
     map.insert("kind".into(), Value::String(ar.kind.clone()));
     Some(v)
 }
-
-

@@ -118,7 +118,9 @@ impl Dispatcher {
             return Vec::new();
         }
         let mut free = capacity.saturating_sub(self.inflight.len());
-        let ready = |k: &IncidentKey, attempts: &HashMap<IncidentKey, (u32, Instant)>| attempts.get(k).is_none_or(|(_, at)| *at <= now);
+        let ready = |k: &IncidentKey, attempts: &HashMap<IncidentKey, (u32, Instant)>| {
+            attempts.get(k).is_none_or(|(_, at)| *at <= now)
+        };
         let mut work = Vec::new();
         for (key, (record, delivered)) in &self.recorded {
             if free == 0 {
@@ -133,7 +135,10 @@ impl Dispatcher {
             if free == 0 {
                 break;
             }
-            if !self.inflight.contains(key) && !self.recorded.contains_key(key) && ready(key, &self.attempts) {
+            if !self.inflight.contains(key)
+                && !self.recorded.contains_key(key)
+                && ready(key, &self.attempts)
+            {
                 work.push(Work::Diagnose(incident.clone()));
                 free -= 1;
             }
@@ -181,14 +186,24 @@ mod tests {
 
     fn incident(hash: &str) -> Incident {
         Incident {
-            key: IncidentKey { rollout_uid: "u".into(), canary_hash: hash.into(), revision: "1".into() },
-            rollout: RolloutName { namespace: "shop".into(), name: "checkout".into() },
+            key: IncidentKey {
+                rollout_uid: "u".into(),
+                canary_hash: hash.into(),
+                revision: "1".into(),
+            },
+            rollout: RolloutName {
+                namespace: "shop".into(),
+                name: "checkout".into(),
+            },
             trigger: Trigger::Aborted,
         }
     }
 
     fn record(name: &str) -> RecordRef {
-        RecordRef { namespace: "shop".into(), name: name.into() }
+        RecordRef {
+            namespace: "shop".into(),
+            name: name.into(),
+        }
     }
 
     #[test]
@@ -225,7 +240,10 @@ mod tests {
         d.recorded(incident("a").key, record("r-a"), false);
         d.set_leading(true);
         d.records_synced();
-        assert_eq!(d.next(4, now), vec![Work::Resume(incident("a").key, record("r-a"))]);
+        assert_eq!(
+            d.next(4, now),
+            vec![Work::Resume(incident("a").key, record("r-a"))]
+        );
         d.finished(&incident("a").key, Outcome::Delivered, now);
         assert!(d.next(4, now).is_empty());
     }
@@ -243,7 +261,11 @@ mod tests {
         assert_eq!(d.next(2, now).len(), 0);
         d.finished(&incident("a").key, Outcome::Retry, now);
         let next = d.next(2, now);
-        assert_eq!(next, vec![Work::Diagnose(incident("c"))], "a waits for its backoff");
+        assert_eq!(
+            next,
+            vec![Work::Diagnose(incident("c"))],
+            "a waits for its backoff"
+        );
         let later = now + Duration::from_secs(5);
         assert_eq!(d.next(3, later), vec![Work::Diagnose(incident("a"))]);
         for _ in 0..MAX_ATTEMPTS {
@@ -266,7 +288,10 @@ mod tests {
         for _ in 0..MAX_ATTEMPTS - 1 {
             assert!(!d.finished(&incident("a").key, Outcome::Retry, now));
         }
-        assert!(d.finished(&incident("a").key, Outcome::Retry, now), "the last retry gives up");
+        assert!(
+            d.finished(&incident("a").key, Outcome::Retry, now),
+            "the last retry gives up"
+        );
         assert_eq!(d.pending(), 0);
     }
 

@@ -4,8 +4,8 @@
 //! One incident per (Rollout uid, canary pod-template hash, revision): a Rollout that stays
 //! Degraded or flaps keeps its key; a new revision that fails again gets a new one.
 
-use crate::model::{AnalysisRun, Phase, Rollout, rollout_phase};
 use crate::model::workload::POD_TEMPLATE_HASH;
+use crate::model::{AnalysisRun, Phase, Rollout, rollout_phase};
 use std::fmt;
 
 const REVISION: &str = "rollout.argoproj.io/revision";
@@ -51,8 +51,18 @@ impl IncidentKey {
     /// A DNS-1123 name for the durable record: readable, and unique per incident because
     /// the hash and revision are in it (the uid hash keeps recreated Rollouts apart).
     pub fn record_name(&self, rollout: &str) -> String {
-        let uid_tag: String = self.rollout_uid.chars().filter(char::is_ascii_alphanumeric).take(6).collect();
-        let suffix = format!("-r{}-{}-{}", sanitize(&self.revision), sanitize(&self.canary_hash), uid_tag.to_lowercase());
+        let uid_tag: String = self
+            .rollout_uid
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(6)
+            .collect();
+        let suffix = format!(
+            "-r{}-{}-{}",
+            sanitize(&self.revision),
+            sanitize(&self.canary_hash),
+            uid_tag.to_lowercase()
+        );
         let room = 253usize.saturating_sub(suffix.len()).min(63);
         let mut base = sanitize(rollout);
         base.truncate(room);
@@ -67,14 +77,22 @@ fn sanitize(s: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let trimmed = mapped.trim_matches('-');
-    if trimmed.is_empty() { "x".into() } else { trimmed.to_owned() }
+    if trimmed.is_empty() {
+        "x".into()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 /// The incident a Rollout is in, if any.
 pub fn from_rollout(ro: &Rollout) -> Option<Incident> {
     let phase = rollout_phase(ro);
     let aborted = ro.status.abort
-        || ro.status.conditions.iter().any(|c| c.reason.as_deref() == Some("RolloutAborted"));
+        || ro
+            .status
+            .conditions
+            .iter()
+            .any(|c| c.reason.as_deref() == Some("RolloutAborted"));
     let failed_run = ro
         .analysis_run_refs()
         .find(|r| matches!(r.status.as_deref(), Some("Failed" | "Error")))
@@ -92,7 +110,12 @@ pub fn from_rollout(ro: &Rollout) -> Option<Incident> {
         key: IncidentKey {
             rollout_uid: ro.metadata.uid.clone().unwrap_or_default(),
             canary_hash: ro.canary_hash().unwrap_or("none").to_owned(),
-            revision: ro.metadata.annotations.get(REVISION).cloned().unwrap_or_else(|| "0".into()),
+            revision: ro
+                .metadata
+                .annotations
+                .get(REVISION)
+                .cloned()
+                .unwrap_or_else(|| "0".into()),
         },
         rollout: RolloutName {
             namespace: ro.metadata.namespace_or_default().to_owned(),
@@ -106,10 +129,20 @@ pub fn from_rollout(ro: &Rollout) -> Option<Incident> {
 /// incident (owner uid, the run's pod-template hash and revision) so the abort that follows
 /// is the same incident.
 pub fn from_analysis_run(run: &AnalysisRun) -> Option<Incident> {
-    if !matches!(run.phase(), "Failed" | "Error") || run.metadata.labels.get("rollout-type").is_some_and(|t| t == "Experiment") {
+    if !matches!(run.phase(), "Failed" | "Error")
+        || run
+            .metadata
+            .labels
+            .get("rollout-type")
+            .is_some_and(|t| t == "Experiment")
+    {
         return None;
     }
-    let owner = run.metadata.owner_references.iter().find(|o| o.kind == "Rollout")?;
+    let owner = run
+        .metadata
+        .owner_references
+        .iter()
+        .find(|o| o.kind == "Rollout")?;
     Some(Incident {
         key: IncidentKey {
             rollout_uid: owner.uid.clone().unwrap_or_default(),
@@ -142,19 +175,41 @@ mod tests {
         let aborted = rollout("{currentPodHash: bbb, stableRS: aaa, abort: true}");
         let i = from_rollout(&aborted).unwrap();
         assert_eq!(i.trigger, Trigger::Aborted);
-        assert_eq!(i.key, IncidentKey { rollout_uid: "1234-abcd".into(), canary_hash: "bbb".into(), revision: "7".into() });
-        let deadline = rollout("{currentPodHash: bbb, stableRS: aaa, conditions: [{type: Progressing, status: 'False', reason: ProgressDeadlineExceeded, message: slow}]}");
-        assert_eq!(from_rollout(&deadline).unwrap().trigger, Trigger::Degraded("ProgressDeadlineExceeded: slow".into()));
-        let run_failed = rollout("{currentPodHash: bbb, stableRS: aaa, canary: {currentStepAnalysisRunStatus: {name: run-1, status: Failed}}}");
-        assert_eq!(from_rollout(&run_failed).unwrap().trigger, Trigger::AnalysisFailed("run-1".into()));
-        let paused = rollout("{currentPodHash: bbb, stableRS: aaa, pauseConditions: [{reason: CanaryPauseStep}]}");
+        assert_eq!(
+            i.key,
+            IncidentKey {
+                rollout_uid: "1234-abcd".into(),
+                canary_hash: "bbb".into(),
+                revision: "7".into()
+            }
+        );
+        let deadline = rollout(
+            "{currentPodHash: bbb, stableRS: aaa, conditions: [{type: Progressing, status: 'False', reason: ProgressDeadlineExceeded, message: slow}]}",
+        );
+        assert_eq!(
+            from_rollout(&deadline).unwrap().trigger,
+            Trigger::Degraded("ProgressDeadlineExceeded: slow".into())
+        );
+        let run_failed = rollout(
+            "{currentPodHash: bbb, stableRS: aaa, canary: {currentStepAnalysisRunStatus: {name: run-1, status: Failed}}}",
+        );
+        assert_eq!(
+            from_rollout(&run_failed).unwrap().trigger,
+            Trigger::AnalysisFailed("run-1".into())
+        );
+        let paused = rollout(
+            "{currentPodHash: bbb, stableRS: aaa, pauseConditions: [{reason: CanaryPauseStep}]}",
+        );
         assert_eq!(from_rollout(&paused), None);
     }
 
     #[test]
     fn the_same_failure_seen_twice_or_after_the_abort_keeps_its_key() {
         let before = from_rollout(&rollout("{currentPodHash: bbb, stableRS: aaa, canary: {currentStepAnalysisRunStatus: {name: run-1, status: Failed}}}")).unwrap();
-        let after = from_rollout(&rollout("{currentPodHash: bbb, stableRS: aaa, abort: true, phase: Degraded}")).unwrap();
+        let after = from_rollout(&rollout(
+            "{currentPodHash: bbb, stableRS: aaa, abort: true, phase: Degraded}",
+        ))
+        .unwrap();
         assert_eq!(before.key, after.key);
         let run: AnalysisRun = serde_yaml_ng::from_str(
             "metadata: {name: run-1, namespace: shop, labels: {rollouts-pod-template-hash: bbb}, annotations: {rollout.argoproj.io/revision: '7'}, ownerReferences: [{kind: Rollout, name: checkout, uid: 1234-abcd}]}\nstatus: {phase: Failed}\n",
@@ -167,13 +222,26 @@ mod tests {
 
     #[test]
     fn record_names_are_valid_and_distinct() {
-        let k = IncidentKey { rollout_uid: "1234-ABCD-ef".into(), canary_hash: "6d8f7c9b5".into(), revision: "12".into() };
+        let k = IncidentKey {
+            rollout_uid: "1234-ABCD-ef".into(),
+            canary_hash: "6d8f7c9b5".into(),
+            revision: "12".into(),
+        };
         assert_eq!(k.record_name("checkout"), "checkout-r12-6d8f7c9b5-1234ab");
         let long = "a".repeat(300);
         let name = k.record_name(&long);
-        assert!(name.len() <= 253 && name.ends_with("-r12-6d8f7c9b5-1234ab"), "{name}");
-        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-        let other = IncidentKey { revision: "13".into(), ..k.clone() };
+        assert!(
+            name.len() <= 253 && name.ends_with("-r12-6d8f7c9b5-1234ab"),
+            "{name}"
+        );
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        );
+        let other = IncidentKey {
+            revision: "13".into(),
+            ..k.clone()
+        };
         assert_ne!(other.record_name("checkout"), k.record_name("checkout"));
     }
 }

@@ -40,7 +40,10 @@ impl LeaderElector {
 
     /// Runs until `shutdown` fires, publishing leadership on the returned channel. On
     /// shutdown a held lease is released so the other replica takes over at once.
-    pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> (watch::Receiver<bool>, tokio::task::JoinHandle<()>) {
+    pub fn spawn(
+        self,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> (watch::Receiver<bool>, tokio::task::JoinHandle<()>) {
         let (tx, rx) = watch::channel(false);
         let handle = tokio::spawn(async move {
             let mut last_renewal = std::time::Instant::now();
@@ -61,7 +64,11 @@ impl LeaderElector {
                     tracing::info!(identity = %self.cfg.identity, leading, "leadership changed");
                     let _ = tx.send(leading);
                 }
-                let pause = if leading { self.cfg.duration / 3 } else { self.cfg.duration / 5 };
+                let pause = if leading {
+                    self.cfg.duration / 3
+                } else {
+                    self.cfg.duration / 5
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     _ = shutdown.changed() => break,
@@ -118,7 +125,11 @@ impl LeaderElector {
         spec.renew_time = Some(MicroTime(now));
         spec.lease_duration_seconds = Some(secs);
         // replace() sends the resourceVersion we read: a concurrent taker makes this a 409.
-        match self.api.replace(&self.cfg.name, &PostParams::default(), &lease).await {
+        match self
+            .api
+            .replace(&self.cfg.name, &PostParams::default(), &lease)
+            .await
+        {
             Ok(_) => Ok(Attempt::Leading),
             Err(kube::Error::Api(s)) if s.code == 409 => Ok(Attempt::Following),
             Err(e) => Err(e),
@@ -134,8 +145,13 @@ impl LeaderElector {
             return Ok(());
         }
         spec.holder_identity = None;
-        spec.renew_time = Some(MicroTime(Timestamp::now() - SignedDuration::from_secs(3600)));
-        self.api.replace(&self.cfg.name, &PostParams::default(), &lease).await.map(|_| ())
+        spec.renew_time = Some(MicroTime(
+            Timestamp::now() - SignedDuration::from_secs(3600),
+        ));
+        self.api
+            .replace(&self.cfg.name, &PostParams::default(), &lease)
+            .await
+            .map(|_| ())
     }
 }
 

@@ -2,7 +2,9 @@
 //! advances the record's delivery status. Every write is idempotent by name.
 
 use super::incident::IncidentKey;
-use super::record::{PHASE_DELIVERED, PHASE_RECORDED, RolloutDiagnosis, RolloutDiagnosisStatus, SinkStatus};
+use super::record::{
+    PHASE_DELIVERED, PHASE_RECORDED, RolloutDiagnosis, RolloutDiagnosisStatus, SinkStatus,
+};
 use crate::diagnosis::Diagnosis;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
@@ -28,7 +30,11 @@ impl Recorder {
         Recorder { client }
     }
 
-    pub async fn create(&self, key: &IncidentKey, d: &Diagnosis) -> Result<(Created, RolloutDiagnosis), kube::Error> {
+    pub async fn create(
+        &self,
+        key: &IncidentKey,
+        d: &Diagnosis,
+    ) -> Result<(Created, RolloutDiagnosis), kube::Error> {
         let api: Api<RolloutDiagnosis> = Api::namespaced(self.client.clone(), &d.rollout.namespace);
         let record = RolloutDiagnosis::for_incident(key, d);
         match api.create(&PostParams::default(), &record).await {
@@ -39,11 +45,14 @@ impl Recorder {
                 };
                 let name = created.metadata.name.clone().unwrap_or_default();
                 let patch = serde_json::json!({ "status": status });
-                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch)).await?;
+                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await?;
                 Ok((Created::New, created))
             }
             Err(kube::Error::Api(s)) if s.code == 409 => {
-                let existing = api.get(&record.metadata.name.clone().unwrap_or_default()).await?;
+                let existing = api
+                    .get(&record.metadata.name.clone().unwrap_or_default())
+                    .await?;
                 Ok((Created::AlreadyRecorded, existing))
             }
             Err(e) => Err(e),
@@ -57,7 +66,10 @@ impl Recorder {
         let api: Api<Event> = Api::namespaced(self.client.clone(), ns);
         let record_name = record.metadata.name.clone().unwrap_or_default();
         let now = Timestamp::now();
-        let message = event_note(format!("{}: {} (see rolloutdiagnosis/{record_name})", d.category, d.summary));
+        let message = event_note(format!(
+            "{}: {} (see rolloutdiagnosis/{record_name})",
+            d.category, d.summary
+        ));
         let event = Event {
             metadata: ObjectMeta {
                 name: Some(format!("{record_name}.diagnosed")),
@@ -81,7 +93,9 @@ impl Recorder {
             event_time: Some(MicroTime(now)),
             action: Some("Diagnose".into()),
             reporting_component: Some(COMPONENT.into()),
-            reporting_instance: Some(std::env::var("POD_NAME").unwrap_or_else(|_| COMPONENT.into())),
+            reporting_instance: Some(
+                std::env::var("POD_NAME").unwrap_or_else(|_| COMPONENT.into()),
+            ),
             source: Some(EventSource {
                 component: Some(COMPONENT.into()),
                 host: None,
@@ -95,18 +109,30 @@ impl Recorder {
         }
     }
 
-    pub async fn mark_delivered(&self, record: &RolloutDiagnosis, event_recorded: bool, sinks: Vec<SinkStatus>) -> Result<(), kube::Error> {
+    pub async fn mark_delivered(
+        &self,
+        record: &RolloutDiagnosis,
+        event_recorded: bool,
+        sinks: Vec<SinkStatus>,
+    ) -> Result<(), kube::Error> {
         let ns = record.metadata.namespace.clone().unwrap_or_default();
         let api: Api<RolloutDiagnosis> = Api::namespaced(self.client.clone(), &ns);
         let complete = event_recorded && sinks.iter().all(|s| s.delivered);
         let status = RolloutDiagnosisStatus {
-            phase: if complete { PHASE_DELIVERED } else { PHASE_RECORDED }.into(),
+            phase: if complete {
+                PHASE_DELIVERED
+            } else {
+                PHASE_RECORDED
+            }
+            .into(),
             event_recorded,
             sinks,
         };
         let patch = serde_json::json!({ "status": status });
         let name = record.metadata.name.clone().unwrap_or_default();
-        api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.map(|_| ())
+        api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(|_| ())
     }
 }
 

@@ -155,10 +155,16 @@ impl Watchdog {
             return;
         };
         let since = *self.blocked_since.get_or_insert(now);
-        let quiet = self.warned_at.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(60));
+        let quiet = self
+            .warned_at
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(60));
         if now.duration_since(since) >= STALL_WARNING && quiet {
             self.warned_at = Some(now);
-            tracing::warn!(pending = d.pending(), waited_s = now.duration_since(since).as_secs(), "incidents detected but not diagnosed: {why}");
+            tracing::warn!(
+                pending = d.pending(),
+                waited_s = now.duration_since(since).as_secs(),
+                "incidents detected but not diagnosed: {why}"
+            );
         }
     }
 }

@@ -8,13 +8,17 @@ use crate::cli::diagnose::LlmArgs;
 use crate::evidence::EvidenceConfig;
 use crate::llm::LlmClassifier;
 use crate::redact::Redactor;
-use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: AgentArgs,
+    llm: LlmArgs,
+    notify_config: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let cfg = config::load(&args, &config::process_env)?;
     crate::telemetry::init(cfg.log_format, "info");
     // Built before connecting so that a bad key file or prompt directory fails at start.
@@ -24,7 +28,9 @@ pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) 
         args.verdict.config()?;
         args.verdict.tls()?;
     } else if args.verdict.listener_options_given() {
-        tracing::warn!("verdict endpoint options given without --verdict-addr: no verdict endpoint is served");
+        tracing::warn!(
+            "verdict endpoint options given without --verdict-addr: no verdict endpoint is served"
+        );
     }
     let client = kube::Client::try_default()
         .await
@@ -38,14 +44,21 @@ pub async fn run(args: AgentArgs, llm: LlmArgs, notify_config: Option<PathBuf>) 
             let stopped = async move {
                 let _ = stop.wait_for(|s| *s).await;
             };
-            Some(args.verdict.start(addr, Some(client.clone()), &llm.config(), stopped).await?)
+            Some(
+                args.verdict
+                    .start(addr, Some(client.clone()), &llm.config(), stopped)
+                    .await?,
+            )
         }
         None => None,
     };
     tracing::info!(identity = %cfg.identity, namespaces = ?cfg.namespaces, llm = ?classifier.config().mode, "rollout-doctor agent starting");
     // The notify config is read before the metrics registry is sealed: the fix sink counts
     // its outcomes there.
-    let notify = notify_config.as_deref().map(crate::notify::NotifyConfig::load).transpose()?;
+    let notify = notify_config
+        .as_deref()
+        .map(crate::notify::NotifyConfig::load)
+        .transpose()?;
     let mut metrics = Metrics::new();
     metrics.register(|r| classifier.metrics().register(r));
     // Pull request first: the messages after it link it.
@@ -100,8 +113,15 @@ pub async fn collect(args: CollectArgs) -> anyhow::Result<ExitCode> {
         .rollout
         .split_once('/')
         .context("give the Rollout as namespace/name")?;
-    if args.out.exists() && std::fs::read_dir(&args.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        anyhow::bail!("{} exists and is not an empty directory", args.out.display());
+    if args.out.exists()
+        && std::fs::read_dir(&args.out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        anyhow::bail!(
+            "{} exists and is not an empty directory",
+            args.out.display()
+        );
     }
     let client = kube::Client::try_default()
         .await
@@ -111,19 +131,31 @@ pub async fn collect(args: CollectArgs) -> anyhow::Result<ExitCode> {
         limit_bytes: args.limit_bytes,
         ..Default::default()
     };
-    let collection = Collector::new(client, cfg, EvidenceConfig::default()).collect(ns, name).await?;
+    let collection = Collector::new(client, cfg, EvidenceConfig::default())
+        .collect(ns, name)
+        .await?;
     let logs = collection
         .logs
         .logs
         .iter()
-        .map(|((pod, container, previous), bytes)| (pod.as_str(), container.as_str(), *previous, bytes.as_slice()));
+        .map(|((pod, container, previous), bytes)| {
+            (
+                pod.as_str(),
+                container.as_str(),
+                *previous,
+                bytes.as_slice(),
+            )
+        });
     crate::source::write_snapshot(&args.out, &collection.raw, logs)?;
     for g in &collection.gaps {
         let note = format!("note: {} {}: {}", g.source, g.ref_, g.reason);
         eprintln!("{}", crate::text::visible_line(&note));
     }
     for ((pod, container, previous), reason) in &collection.logs.denied {
-        let note = format!("note: log {pod}/{container}{}: {reason}", if *previous { " (previous)" } else { "" });
+        let note = format!(
+            "note: log {pod}/{container}{}: {reason}",
+            if *previous { " (previous)" } else { "" }
+        );
         eprintln!("{}", crate::text::visible_line(&note));
     }
     println!(

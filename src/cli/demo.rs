@@ -35,7 +35,9 @@ pub fn run(output: Output) -> anyhow::Result<ExitCode> {
     let result = run_snapshot(&dir, &DiagnoseOptions::default(), &Redactor::default());
     let _ = std::fs::remove_dir_all(&dir);
     let d = result?.diagnosis;
-    eprintln!("(embedded demo scenario `{SCENARIO}`; run `rollout-doctor diagnose <snapshot-dir>` on your own)");
+    eprintln!(
+        "(embedded demo scenario `{SCENARIO}`; run `rollout-doctor diagnose <snapshot-dir>` on your own)"
+    );
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&d)?),
         Output::Text => print!("{}", render::text(&d)),

@@ -2,11 +2,11 @@
 //! snapshot and a local checkout of the GitOps repository. Prints the patch; changes the
 //! checkout only with `--write`.
 
-use crate::text::{visible, visible_line};
 use super::diagnose::SnapshotArgs;
 use crate::fix::{self, FixLimits, FixTarget, RepoFile};
 use crate::repair::fixable;
 use crate::source::guard::{self, Refused, Root, lexical_inside};
+use crate::text::{visible, visible_line};
 use anyhow::Context as _;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -95,7 +95,12 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         Ok(f) => {
             // The diff quotes the checkout's files: shown, never executed by the terminal.
             print!("{}", visible(&f.diff));
-            eprintln!("{} — {} in {}", visible_line(&f.summary), visible_line(&f.field), visible_line(&f.path));
+            eprintln!(
+                "{} — {} in {}",
+                visible_line(&f.summary),
+                visible_line(&f.field),
+                visible_line(&f.path)
+            );
             if args.write {
                 // Resolved again: what is written is the file that was read, inside the checkout.
                 let target = repo.resolve_file(Path::new(&f.path), &f.path)?;

@@ -1,8 +1,8 @@
 //! `rollout-doctor logs templates|diff`.
 
 use crate::analysis::logs::{
-    Limits, LineReader, LogConfig, LogMiner, MinerConfig, StreamMeta, TemplateMiner, cut,
-    mineable, stream_name,
+    Limits, LineReader, LogConfig, LogMiner, MinerConfig, StreamMeta, TemplateMiner, cut, mineable,
+    stream_name,
 };
 use crate::evidence::{LogEvidence, Role};
 use crate::redact::Redactor;
@@ -164,7 +164,13 @@ fn templates(
             writeln!(out, "{} lines, {} templates", ids.len(), rows.len())?;
             writeln!(out, "{:>9}  {:>5}  TEMPLATE", "COUNT", "ID")?;
             for r in rows {
-                writeln!(out, "{:>9}  {:>5}  {}", r.count, r.id, visible_line(r.template))?;
+                writeln!(
+                    out,
+                    "{:>9}  {:>5}  {}",
+                    r.count,
+                    r.id,
+                    visible_line(r.template)
+                )?;
             }
         }
     }

@@ -36,7 +36,9 @@ pub struct McpArgs {
 
 fn token(args: &McpArgs) -> anyhow::Result<Option<String>> {
     let from_file = match &args.token_file {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+        Some(p) => {
+            Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+        }
         None => std::env::var("ROLLOUT_DOCTOR_MCP_TOKEN").ok(),
     };
     let t = from_file.map(|t| t.trim().to_owned());
@@ -48,14 +50,22 @@ pub async fn run(args: McpArgs) -> anyhow::Result<ExitCode> {
     let (source, kube) = match &args.snapshot {
         Some(dir) => (Source::Snapshot(dir.clone()), None),
         None => {
-            let client = kube::Client::try_default().await.context("connecting to the cluster (or give --snapshot DIR)")?;
+            let client = kube::Client::try_default()
+                .await
+                .context("connecting to the cluster (or give --snapshot DIR)")?;
             (Source::Cluster(client.clone()), Some(client))
         }
     };
-    let doctor = Doctor::new(source, verdict_service(args.prometheus_url.as_deref(), kube)?);
+    let doctor = Doctor::new(
+        source,
+        verdict_service(args.prometheus_url.as_deref(), kube)?,
+    );
     match args.http {
         None => {
-            let running = doctor.serve(rmcp::transport::stdio()).await.context("starting the MCP server on stdio")?;
+            let running = doctor
+                .serve(rmcp::transport::stdio())
+                .await
+                .context("starting the MCP server on stdio")?;
             running.waiting().await.context("serving MCP on stdio")?;
         }
         Some(addr) => serve_http(addr, doctor, token(&args)?, &args.allowed_host).await?,
@@ -63,7 +73,12 @@ pub async fn run(args: McpArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve_http(addr: SocketAddr, doctor: Doctor, token: Option<String>, hosts: &[String]) -> anyhow::Result<()> {
+async fn serve_http(
+    addr: SocketAddr,
+    doctor: Doctor,
+    token: Option<String>,
+    hosts: &[String],
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         token.is_some() || addr.ip().is_loopback(),
         "serving MCP on {addr} (not loopback) needs a token: --token-file FILE or ROLLOUT_DOCTOR_MCP_TOKEN"
@@ -76,13 +91,18 @@ async fn serve_http(addr: SocketAddr, doctor: Doctor, token: Option<String>, hos
     let token = Arc::new(token);
     let app = axum::Router::new()
         .nest_service("/mcp", service)
-        .layer(middleware::from_fn(move |req, next| bearer(token.clone(), req, next)));
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        .layer(middleware::from_fn(move |req, next| {
+            bearer(token.clone(), req, next)
+        }));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, "MCP server listening at /mcp");
-    axum::serve(listener, app).with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }
 

@@ -74,12 +74,19 @@ pub enum Command {
 /// Runs the command; the returned code is the process exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
-        Command::Diagnose { snapshot, output, all, llm } => {
-            diagnose::diagnose(snapshot, output, all, llm).await
-        }
+        Command::Diagnose {
+            snapshot,
+            output,
+            all,
+            llm,
+        } => diagnose::diagnose(snapshot, output, all, llm).await,
         Command::Evidence { snapshot } => diagnose::evidence(snapshot),
         Command::Logs(cmd) => logs::run(cmd),
-        Command::Run { agent: args, llm, notify_config } => agent::run(*args, *llm, notify_config).await,
+        Command::Run {
+            agent: args,
+            llm,
+            notify_config,
+        } => agent::run(*args, *llm, notify_config).await,
         Command::Collect(args) => agent::collect(args).await,
         Command::Crd => agent::crd(),
         Command::Fix(args) => fix::run(args),

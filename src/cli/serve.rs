@@ -13,7 +13,11 @@ pub use crate::verdict::args::Undecided;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    #[arg(long, env = "ROLLOUT_DOCTOR_VERDICT_ADDR", default_value = "0.0.0.0:8090")]
+    #[arg(
+        long,
+        env = "ROLLOUT_DOCTOR_VERDICT_ADDR",
+        default_value = "0.0.0.0:8090"
+    )]
     pub listen: SocketAddr,
     /// Do not talk to the Kubernetes API: no pod-health or log judges, hashes must be given.
     #[arg(long)]
@@ -36,11 +40,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let kube = if args.no_kube {
         None
     } else {
-        Some(
-            kube::Client::try_default()
-                .await
-                .context("cannot reach the Kubernetes API (in-cluster config or KUBECONFIG); or pass --no-kube")?,
-        )
+        Some(kube::Client::try_default().await.context(
+            "cannot reach the Kubernetes API (in-cluster config or KUBECONFIG); or pass --no-kube",
+        )?)
     };
     let mut stop = crate::agent::app::shutdown_on_signals();
     let endpoint = args
@@ -49,6 +51,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let _ = stop.wait_for(|s| *s).await;
         })
         .await?;
-    endpoint.task.await.context("the verdict endpoint task failed")?.with_context(|| format!("serving on {}", endpoint.addr))?;
+    endpoint
+        .task
+        .await
+        .context("the verdict endpoint task failed")?
+        .with_context(|| format!("serving on {}", endpoint.addr))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -119,7 +119,11 @@ pub fn describe(action: &Action) -> String {
             ..
         } => format!(
             "Fix the {} query of {} ({}); the canary itself may be fine",
-            if provider == "unknown" { "analysis" } else { provider },
+            if provider == "unknown" {
+                "analysis"
+            } else {
+                provider
+            },
             named("metric", metric, "the erroring metric"),
             named("AnalysisRun", analysis_run, "AnalysisRun unknown")
         ),

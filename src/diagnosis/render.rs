@@ -67,7 +67,12 @@ fn logs_line(d: &Diagnosis) -> Option<String> {
             } else {
                 String::new()
             };
-            format!("{role} {} of {} pod{}{lines}", c.pods_read, c.pods, if c.pods == 1 { "" } else { "s" })
+            format!(
+                "{role} {} of {} pod{}{lines}",
+                c.pods_read,
+                c.pods,
+                if c.pods == 1 { "" } else { "s" }
+            )
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
@@ -101,12 +106,7 @@ pub fn text(d: &Diagnosis) -> String {
     if !d.evidence.is_empty() {
         let _ = writeln!(out, "\nEvidence");
         for e in &d.evidence {
-            let _ = writeln!(
-                out,
-                "  [{:<8}] {}",
-                e.source.as_str(),
-                clip(&e.ref_, 110)
-            );
+            let _ = writeln!(out, "  [{:<8}] {}", e.source.as_str(), clip(&e.ref_, 110));
             let _ = writeln!(out, "             {}", clip(&e.text, 200));
         }
     }

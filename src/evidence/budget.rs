@@ -173,14 +173,40 @@ mod fit_tests {
 
     fn noisy() -> Evidence {
         let mut ev = base();
-        ev.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
+        ev.pods.push(pod(
+            Role::Canary,
+            false,
+            waiting("CrashLoopBackOff"),
+            Some(terminated("OOMKilled", 137)),
+            4,
+        ));
         ev.pods.push(pod(Role::Stable, true, running(), None, 0));
         for n in 1..=60 {
-            let class = if n <= 5 { LogClass::NewInCanary } else { LogClass::Noise };
-            ev.logs.findings.push(log(n, class, LogLevel::Info, &format!("GET /api/items/{n} 200 served in 12ms by worker pool {n}"), 40, 40, false));
-            ev.events.push(event(n, Role::Canary, if n % 10 == 0 { "Warning" } else { "Normal" }, "Pulled", "Container image already present on machine", 1));
+            let class = if n <= 5 {
+                LogClass::NewInCanary
+            } else {
+                LogClass::Noise
+            };
+            ev.logs.findings.push(log(
+                n,
+                class,
+                LogLevel::Info,
+                &format!("GET /api/items/{n} 200 served in 12ms by worker pool {n}"),
+                40,
+                40,
+                false,
+            ));
+            ev.events.push(event(
+                n,
+                Role::Canary,
+                if n % 10 == 0 { "Warning" } else { "Normal" },
+                "Pulled",
+                "Container image already present on machine",
+                1,
+            ));
         }
-        ev.analysis.push(metric("Failed", &["[0.2]"; 20], "prometheus"));
+        ev.analysis
+            .push(metric("Failed", &["[0.2]"; 20], "prometheus"));
         ev
     }
 
@@ -194,13 +220,25 @@ mod fit_tests {
         assert!(full > 3000, "fixture too small: {full}");
         assert!(used <= 2500, "used {used} of 2500");
         let t = &fitted.truncation;
-        assert!(t.dropped["log_findings"] > 0 && t.dropped["events"] > 0, "{t:?}");
+        assert!(
+            t.dropped["log_findings"] > 0 && t.dropped["events"] > 0,
+            "{t:?}"
+        );
         // Cited items survive; signal survives noise.
         assert!(fitted.logs.findings.iter().any(|f| f.id == "log/58"));
-        assert!(fitted.logs.findings.iter().filter(|f| f.class == LogClass::NewInCanary).count() == 5);
+        assert!(
+            fitted
+                .logs
+                .findings
+                .iter()
+                .filter(|f| f.class == LogClass::NewInCanary)
+                .count()
+                == 5
+        );
         assert!(fitted.pods.iter().any(|p| p.role == Role::Canary));
         // Every dropped item is counted.
-        let kept_logs = fitted.logs.findings.len() + t.dropped.get("log_findings").copied().unwrap_or(0);
+        let kept_logs =
+            fitted.logs.findings.len() + t.dropped.get("log_findings").copied().unwrap_or(0);
         assert_eq!(kept_logs, 60);
         let kept_events = fitted.events.len() + t.dropped.get("events").copied().unwrap_or(0);
         assert_eq!(kept_events, 60);

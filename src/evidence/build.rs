@@ -147,11 +147,11 @@ pub fn build_evidence(
     ev
 }
 
-
 fn incident(ro: &Rollout, v: &Versions, runs: &[&AnalysisRun]) -> Incident {
     let phase = rollout_phase(ro);
     let st = &ro.status;
-    let images = |t: Option<&crate::model::PodTemplateSpec>| t.map(container_images).unwrap_or_default();
+    let images =
+        |t: Option<&crate::model::PodTemplateSpec>| t.map(container_images).unwrap_or_default();
     let mut analysis_refs: Vec<AnalysisRef> = ro
         .analysis_run_refs()
         .map(|r| AnalysisRef {

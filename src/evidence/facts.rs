@@ -54,7 +54,10 @@ pub fn pod_facts(pod: &Pod, role: Role) -> PodFacts {
             ));
         }
     }
-    let annotated = pod.metadata.annotations.get(super::sidecar::DEFAULT_CONTAINER);
+    let annotated = pod
+        .metadata
+        .annotations
+        .get(super::sidecar::DEFAULT_CONTAINER);
     super::sidecar::mark_sidecars(&mut containers, annotated.map(String::as_str));
     PodFacts {
         id: format!("pod/{name}"),
@@ -137,7 +140,12 @@ pub fn events(
 ) -> Vec<EventFact> {
     // Objects the snapshot lacks still belong to a version the status names by hash.
     let by_name = |e: &Event| {
-        super::partial::role_by_name(&ro.metadata.name, v, &e.involved_object.kind, &e.involved_object.name)
+        super::partial::role_by_name(
+            &ro.metadata.name,
+            v,
+            &e.involved_object.kind,
+            &e.involved_object.name,
+        )
     };
     let role_of = |e: &Event| -> Option<Role> {
         let name = e.involved_object.name.as_str();
@@ -170,7 +178,9 @@ pub fn events(
                     })
                     || by_name(e).is_some()
             }
-            "ReplicaSet" => v.all_rs.iter().any(|rs| rs.metadata.name == name) || by_name(e).is_some(),
+            "ReplicaSet" => {
+                v.all_rs.iter().any(|rs| rs.metadata.name == name) || by_name(e).is_some()
+            }
             _ => false,
         }
     };
@@ -200,20 +210,21 @@ pub fn events(
             id: format!("event/{}", i + 1),
             object_kind: e.involved_object.kind.clone(),
             object_name: e.involved_object.name.clone(),
-            role: role_of(e).or_else(|| {
-                // A gone pod's role follows from the ReplicaSet its name extends.
-                (e.involved_object.kind == "Pod").then(|| {
-                    v.all_rs
-                        .iter()
-                        .find(|rs| {
-                            e.involved_object
-                                .name
-                                .starts_with(&format!("{}-", rs.metadata.name))
-                        })
-                        .map(|rs| v.role_of_hash(rs.pod_template_hash()))
-                })?
-            })
-            .or_else(|| by_name(e)),
+            role: role_of(e)
+                .or_else(|| {
+                    // A gone pod's role follows from the ReplicaSet its name extends.
+                    (e.involved_object.kind == "Pod").then(|| {
+                        v.all_rs
+                            .iter()
+                            .find(|rs| {
+                                e.involved_object
+                                    .name
+                                    .starts_with(&format!("{}-", rs.metadata.name))
+                            })
+                            .map(|rs| v.role_of_hash(rs.pod_template_hash()))
+                    })?
+                })
+                .or_else(|| by_name(e)),
             type_: e.type_.clone(),
             reason: e.reason.clone(),
             message: e.message.clone(),

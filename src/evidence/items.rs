@@ -20,10 +20,10 @@ impl Evidence {
             ));
         }
         if self.incident.progress_deadline_abort {
-            let deadline = self
-                .incident
-                .progress_deadline_seconds
-                .map_or_else(|| " (default 600s)".to_owned(), |s| format!(", progressDeadlineSeconds: {s}"));
+            let deadline = self.incident.progress_deadline_seconds.map_or_else(
+                || " (default 600s)".to_owned(),
+                |s| format!(", progressDeadlineSeconds: {s}"),
+            );
             out.push(item(
                 DEADLINE_ABORT_ID,
                 EvidenceSource::Rollout,
@@ -52,7 +52,12 @@ impl Evidence {
             let ref_ = format!("Pod/{} ({})", p.name, role_name(p.role));
             let phase = p.phase.as_deref().unwrap_or("phase unknown");
             let ready = if p.ready { "ready" } else { "not ready" };
-            out.push(item(&p.id, EvidenceSource::Pod, &ref_, format!("{phase}, {ready}")));
+            out.push(item(
+                &p.id,
+                EvidenceSource::Pod,
+                &ref_,
+                format!("{phase}, {ready}"),
+            ));
             for c in &p.conditions {
                 out.push(item(&c.id, EvidenceSource::Pod, &ref_, condition_text(c)));
             }

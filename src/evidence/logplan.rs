@@ -3,9 +3,9 @@
 //! to the next candidate of the same version, so the stable side of the comparison is never
 //! empty just because the first pods by name had nothing.
 
+use super::EvidenceConfig;
 use super::model::*;
 use super::resolve::resolve_versions;
-use super::EvidenceConfig;
 use crate::analysis::logs::{LogMiner, StreamMeta};
 use crate::model::Rollout;
 use crate::redact::Redactor;
@@ -151,7 +151,11 @@ fn read_one(
                 previous: req.previous,
             };
             if let Err(e) = miner.add_stream(meta, &mut reader) {
-                gaps.push(Gap::new("log", &what, &format!("read failed part-way: {e}")));
+                gaps.push(Gap::new(
+                    "log",
+                    &what,
+                    &format!("read failed part-way: {e}"),
+                ));
             }
             // What was not mined is missing evidence, said in every rendering.
             if let Some(note) = miner.last_stream().and_then(|s| s.cut_note()) {
@@ -205,7 +209,11 @@ fn unread_gaps(empty: &[(Role, String)], coverage: &[LogCoverage]) -> Vec<Gap> {
         if names.is_empty() {
             continue;
         }
-        let role = if c.role == Role::Canary { "canary" } else { "stable" };
+        let role = if c.role == Role::Canary {
+            "canary"
+        } else {
+            "stable"
+        };
         let instead = match c.pods_read {
             0 => format!("no {role} log was read, so nothing can be compared against it"),
             n => format!("read {n} other {role} pod(s) instead"),

@@ -12,7 +12,10 @@ impl LogSource for Logs {
         container: &str,
         previous: bool,
     ) -> Result<Option<Box<dyn std::io::Read + '_>>, LogError> {
-        let key = format!("{pod}/{container}{}", if previous { ".previous" } else { "" });
+        let key = format!(
+            "{pod}/{container}{}",
+            if previous { ".previous" } else { "" }
+        );
         Ok(self
             .0
             .get(&key)
@@ -27,7 +30,9 @@ fn named(role: Role, name: &str, restarts: i64) -> PodFacts {
 }
 
 fn stable_pods(n: usize) -> Vec<PodFacts> {
-    (0..n).map(|i| named(Role::Stable, &format!("web-s-{i}"), 0)).collect()
+    (0..n)
+        .map(|i| named(Role::Stable, &format!("web-s-{i}"), 0))
+        .collect()
 }
 
 fn cfg(per_role: usize) -> EvidenceConfig {
@@ -38,9 +43,19 @@ fn cfg(per_role: usize) -> EvidenceConfig {
 }
 
 fn run(pods: &[PodFacts], logs: &[(&str, &str)], per_role: usize) -> (LogEvidence, Vec<Gap>) {
-    let source = Logs(logs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect());
+    let source = Logs(
+        logs.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    );
     let mut gaps = Vec::new();
-    let ev = mine_logs(pods, &source, &Redactor::default(), &cfg(per_role), &mut gaps);
+    let ev = mine_logs(
+        pods,
+        &source,
+        &Redactor::default(),
+        &cfg(per_role),
+        &mut gaps,
+    );
     (ev, gaps)
 }
 
@@ -63,7 +78,10 @@ fn stable_pods_without_logs_give_their_turn_to_pods_that_have_them() {
     let f = &ev.findings[0];
     assert_eq!((f.canary_count, f.stable_count), (1, 2), "{f:?}");
     assert_ne!(f.class, LogClass::NewInCanary);
-    let gap = gaps.iter().find(|g| g.ref_ == "stable pods").expect("a gap per version");
+    let gap = gaps
+        .iter()
+        .find(|g| g.ref_ == "stable pods")
+        .expect("a gap per version");
     assert!(gap.reason.contains("4 stable pod(s)"), "{}", gap.reason);
     assert!(gap.reason.contains("read 2 other"), "{}", gap.reason);
 }
@@ -76,7 +94,8 @@ fn a_version_with_no_log_at_all_says_there_is_no_baseline() {
     let stable = ev.coverage.iter().find(|c| c.role == Role::Stable).unwrap();
     assert_eq!((stable.pods_read, stable.lines), (0, 0));
     assert!(
-        gaps.iter().any(|g| g.reason.contains("nothing can be compared")),
+        gaps.iter()
+            .any(|g| g.reason.contains("nothing can be compared")),
         "{gaps:?}"
     );
 }
@@ -110,11 +129,29 @@ fn an_empty_log_gives_its_turn_like_a_missing_one() {
     let line = "GET /cart 200\n";
     let (ev, gaps) = run(
         &pods,
-        &[("web-c-0/app", line), ("web-s-0/app", ""), ("web-s-2/app", line)],
+        &[
+            ("web-c-0/app", line),
+            ("web-s-0/app", ""),
+            ("web-s-2/app", line),
+        ],
         1,
     );
     let stable = ev.coverage.iter().find(|c| c.role == Role::Stable).unwrap();
-    assert_eq!((stable.pods_read, stable.lines), (1, 1), "{:?}", ev.coverage);
-    assert!(ev.streams.iter().any(|s| s.pod == "web-s-2"), "{:?}", ev.streams);
-    assert!(gaps.iter().any(|g| g.reason.starts_with("no log lines collected for 2 stable pod(s) (web-s-0, web-s-1)")), "{gaps:?}");
+    assert_eq!(
+        (stable.pods_read, stable.lines),
+        (1, 1),
+        "{:?}",
+        ev.coverage
+    );
+    assert!(
+        ev.streams.iter().any(|s| s.pod == "web-s-2"),
+        "{:?}",
+        ev.streams
+    );
+    assert!(
+        gaps.iter().any(|g| g
+            .reason
+            .starts_with("no log lines collected for 2 stable pod(s) (web-s-0, web-s-1)")),
+        "{gaps:?}"
+    );
 }

@@ -50,7 +50,19 @@ pub enum Strategy {
 
 /// Which version a pod (or log, or ReplicaSet) belongs to. Blue-green preview counts as
 /// canary and active as stable: the comparison is the same.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Serialize,
+    Deserialize,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Canary,

@@ -5,7 +5,7 @@
 
 use super::model::*;
 use super::resolve::Versions;
-use super::stated::{analysis_ref_id, pause_id, MESSAGE_ID};
+use super::stated::{MESSAGE_ID, analysis_ref_id, pause_id};
 use crate::diagnosis::{EvidenceItem, EvidenceSource};
 use crate::redact::Redactor;
 
@@ -80,7 +80,9 @@ pub fn thin_snapshot_gaps(ev: &Evidence) -> Vec<Gap> {
 
 /// The reason for an AnalysisRun the status names but the snapshot lacks.
 pub fn missing_run_reason(ev_ns: &str, rollout: &str, run: &str) -> String {
-    format!("AnalysisRun {run} not in the snapshot: run `rollout-doctor collect {ev_ns}/{rollout} --out <dir>`")
+    format!(
+        "AnalysisRun {run} not in the snapshot: run `rollout-doctor collect {ev_ns}/{rollout} --out <dir>`"
+    )
 }
 
 /// Citable items for the status fields that are not conditions.

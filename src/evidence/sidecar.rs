@@ -34,7 +34,11 @@ pub fn mark_sidecars(containers: &mut [ContainerFacts], default_container: Optio
     let main = default_container
         .filter(|d| regular().any(|c| c.name == *d))
         .map(str::to_owned)
-        .or_else(|| regular().find(|c| !sidecar_name(&c.name)).map(|c| c.name.clone()))
+        .or_else(|| {
+            regular()
+                .find(|c| !sidecar_name(&c.name))
+                .map(|c| c.name.clone())
+        })
         .or_else(|| regular().next().map(|c| c.name.clone()));
     for c in containers.iter_mut().filter(|c| !c.init) {
         c.sidecar = main.as_deref() != Some(c.name.as_str());
@@ -67,16 +71,25 @@ mod tests {
     fn sidecars(names: &[&str], annotation: Option<&str>) -> Vec<String> {
         let mut cs = named(names);
         mark_sidecars(&mut cs, annotation);
-        cs.into_iter().filter(|c| c.sidecar).map(|c| c.name).collect()
+        cs.into_iter()
+            .filter(|c| c.sidecar)
+            .map(|c| c.name)
+            .collect()
     }
 
     #[test]
     fn the_app_is_the_annotated_or_first_non_proxy_container() {
         assert_eq!(sidecars(&["istio-proxy", "app"], None), ["istio-proxy"]);
-        assert_eq!(sidecars(&["linkerd-proxy", "api", "metrics-exporter"], None), ["linkerd-proxy", "metrics-exporter"]);
+        assert_eq!(
+            sidecars(&["linkerd-proxy", "api", "metrics-exporter"], None),
+            ["linkerd-proxy", "metrics-exporter"]
+        );
         assert_eq!(sidecars(&["app", "worker"], Some("worker")), ["app"]);
         // An annotation naming no container of the pod is ignored.
-        assert_eq!(sidecars(&["istio-proxy", "app"], Some("gone")), ["istio-proxy"]);
+        assert_eq!(
+            sidecars(&["istio-proxy", "app"], Some("gone")),
+            ["istio-proxy"]
+        );
         assert_eq!(sidecars(&["proxy-api"], None), Vec::<String>::new());
         assert_eq!(sidecars(&["envoy", "istio-proxy"], None), ["istio-proxy"]);
     }

@@ -130,10 +130,12 @@ fn replica_failure_copied_onto_the_rollout() {
         r#"pods "api-5f7-" is forbidden: exceeded quota: team-a, requested: limits.cpu=2, used: limits.cpu=7, limited: limits.cpu=8"#,
     ));
     match &claims(&ev)[..] {
-        [Claim::Workload {
-            cause: WorkloadCause::CannotCreate,
-            message,
-        }] => assert!(message.contains("exceeded quota")),
+        [
+            Claim::Workload {
+                cause: WorkloadCause::CannotCreate,
+                message,
+            },
+        ] => assert!(message.contains("exceeded quota")),
         other => panic!("{other:?}"),
     }
 }

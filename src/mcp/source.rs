@@ -29,7 +29,11 @@ pub struct RolloutRow {
 
 fn row(ro: &Rollout, redactor: &Redactor) -> RolloutRow {
     let phase = rollout_phase(ro);
-    let strategy = if ro.spec.strategy.blue_green.is_some() { "blueGreen" } else { "canary" };
+    let strategy = if ro.spec.strategy.blue_green.is_some() {
+        "blueGreen"
+    } else {
+        "canary"
+    };
     RolloutRow {
         namespace: ro.metadata.namespace_or_default().to_owned(),
         name: ro.metadata.name.clone(),
@@ -46,19 +50,29 @@ fn failed(r: &RolloutRow) -> bool {
 }
 
 impl Source {
-    pub async fn failed_rollouts(&self, namespace: Option<&str>) -> Result<Vec<RolloutRow>, String> {
+    pub async fn failed_rollouts(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Vec<RolloutRow>, String> {
         let redactor = Redactor::default();
         let all: Vec<RolloutRow> = match self {
             Source::Snapshot(dir) => {
                 let snap = crate::source::Snapshot::load(dir).map_err(|e| e.to_string())?;
-                snap.objects.rollouts.iter().map(|r| row(r, &redactor)).collect()
+                snap.objects
+                    .rollouts
+                    .iter()
+                    .map(|r| row(r, &redactor))
+                    .collect()
             }
             Source::Cluster(client) => {
                 let api: Api<DynamicObject> = match namespace {
                     Some(ns) => Api::namespaced_with(client.clone(), ns, &rollouts()),
                     None => Api::all_with(client.clone(), &rollouts()),
                 };
-                let list = api.list(&ListParams::default().limit(500)).await.map_err(|e| format!("listing Rollouts: {e}"))?;
+                let list = api
+                    .list(&ListParams::default().limit(500))
+                    .await
+                    .map_err(|e| format!("listing Rollouts: {e}"))?;
                 list.items
                     .into_iter()
                     .filter_map(|o| serde_json::to_value(o).ok())
@@ -75,21 +89,41 @@ impl Source {
     }
 
     /// The evidence and the rules' diagnosis of one Rollout.
-    pub async fn explain(&self, namespace: &str, name: &str) -> Result<(Evidence, Diagnosis), String> {
+    pub async fn explain(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(Evidence, Diagnosis), String> {
         let redactor = Redactor::default();
         match self {
             Source::Snapshot(dir) => {
-                let reports = run_snapshot_all(dir, &DiagnoseOptions::default(), &redactor).map_err(|e| e.to_string())?;
+                let reports = run_snapshot_all(dir, &DiagnoseOptions::default(), &redactor)
+                    .map_err(|e| e.to_string())?;
                 reports
                     .into_iter()
-                    .find(|r| r.evidence.rollout.namespace == namespace && r.evidence.rollout.name == name)
+                    .find(|r| {
+                        r.evidence.rollout.namespace == namespace && r.evidence.rollout.name == name
+                    })
                     .map(|r| (r.evidence, r.diagnosis))
                     .ok_or_else(|| format!("no Rollout {namespace}/{name} in the snapshot"))
             }
             Source::Cluster(client) => {
-                let collector = Collector::new(client.clone(), CollectConfig::default(), EvidenceConfig::default());
-                let c = collector.collect(namespace, name).await.map_err(|e| e.to_string())?;
-                let mut ev = build_evidence(&c.rollout, &c.objects, &c.logs, &redactor, &EvidenceConfig::default());
+                let collector = Collector::new(
+                    client.clone(),
+                    CollectConfig::default(),
+                    EvidenceConfig::default(),
+                );
+                let c = collector
+                    .collect(namespace, name)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let mut ev = build_evidence(
+                    &c.rollout,
+                    &c.objects,
+                    &c.logs,
+                    &redactor,
+                    &EvidenceConfig::default(),
+                );
                 ev.gaps.extend(c.gaps);
                 let d = diagnose(&ev);
                 Ok((ev, d))

@@ -4,7 +4,10 @@
 use super::source::{RolloutRow, Source};
 use crate::verdict::request::{VerdictRequest, check};
 use crate::verdict::service::{VerdictConfig, VerdictService};
-use rmcp::handler::server::{router::tool::ToolRouter, wrapper::{Json, Parameters}};
+use rmcp::handler::server::{
+    router::tool::ToolRouter,
+    wrapper::{Json, Parameters},
+};
 use rmcp::model::{ServerCapabilities, ServerConfig};
 use rmcp::{ServerHandler, schemars, tool, tool_handler, tool_router};
 use serde::{Deserialize, Serialize};
@@ -136,23 +139,45 @@ fn to_value<T: Serialize>(v: &T) -> Value {
 #[tool_router]
 impl Doctor {
     pub fn new(source: Source, verdict: VerdictService) -> Self {
-        Doctor { source: Arc::new(source), verdict: Arc::new(verdict), tool_router: Self::tool_router() }
+        Doctor {
+            source: Arc::new(source),
+            verdict: Arc::new(verdict),
+            tool_router: Self::tool_router(),
+        }
     }
 
-    #[tool(description = "Rollouts that are Degraded or aborted, with phase, message and strategy.")]
-    async fn list_failed_rollouts(&self, Parameters(q): Parameters<NamespaceFilter>) -> Result<Json<RolloutList>, String> {
+    #[tool(
+        description = "Rollouts that are Degraded or aborted, with phase, message and strategy."
+    )]
+    async fn list_failed_rollouts(
+        &self,
+        Parameters(q): Parameters<NamespaceFilter>,
+    ) -> Result<Json<RolloutList>, String> {
         let rollouts = self.source.failed_rollouts(q.namespace.as_deref()).await?;
         Ok(Json(RolloutList { rollouts }))
     }
 
-    #[tool(description = "Why a Rollout failed: category, confidence, the cited evidence, remediation and gaps.")]
-    async fn explain_rollout(&self, Parameters(r): Parameters<RolloutName>) -> Result<Json<Explained>, String> {
+    #[tool(
+        description = "Why a Rollout failed: category, confidence, the cited evidence, remediation and gaps."
+    )]
+    async fn explain_rollout(
+        &self,
+        Parameters(r): Parameters<RolloutName>,
+    ) -> Result<Json<Explained>, String> {
         let (_, d) = self.source.explain(&r.namespace, &r.name).await?;
-        Ok(Json(Explained { untrusted: UNTRUSTED, diagnosis: to_value(&d) }))
+        Ok(Json(Explained {
+            untrusted: UNTRUSTED,
+            diagnosis: to_value(&d),
+        }))
     }
 
-    #[tool(description = "Each failed, errored or inconclusive analysis metric: provider, query, values against the conditions, step.")]
-    async fn analysis_failures(&self, Parameters(r): Parameters<RolloutName>) -> Result<Json<AnalysisFailures>, String> {
+    #[tool(
+        description = "Each failed, errored or inconclusive analysis metric: provider, query, values against the conditions, step."
+    )]
+    async fn analysis_failures(
+        &self,
+        Parameters(r): Parameters<RolloutName>,
+    ) -> Result<Json<AnalysisFailures>, String> {
         let (ev, _) = self.source.explain(&r.namespace, &r.name).await?;
         let failures = ev
             .analysis
@@ -168,7 +193,11 @@ impl Doctor {
                 message: m.message.clone(),
                 success_condition: m.success_condition.clone(),
                 failure_condition: m.failure_condition.clone(),
-                values: m.measurements.iter().filter_map(|x| x.value.clone()).collect(),
+                values: m
+                    .measurements
+                    .iter()
+                    .filter_map(|x| x.value.clone())
+                    .collect(),
                 failed: m.failed,
                 errors: m.error,
                 failure_limit: m.failure_limit.clone(),
@@ -176,18 +205,35 @@ impl Doctor {
                 current_step: ev.incident.current_step.clone(),
             })
             .collect();
-        Ok(Json(AnalysisFailures { untrusted: UNTRUSTED, failures }))
+        Ok(Json(AnalysisFailures {
+            untrusted: UNTRUSTED,
+            failures,
+        }))
     }
 
-    #[tool(description = "The structured difference between the stable and the canary pod template.")]
-    async fn diff_canary_stable(&self, Parameters(r): Parameters<RolloutName>) -> Result<Json<SpecDiff>, String> {
+    #[tool(
+        description = "The structured difference between the stable and the canary pod template."
+    )]
+    async fn diff_canary_stable(
+        &self,
+        Parameters(r): Parameters<RolloutName>,
+    ) -> Result<Json<SpecDiff>, String> {
         let (ev, _) = self.source.explain(&r.namespace, &r.name).await?;
         let d = &ev.spec_diff;
-        Ok(Json(SpecDiff { compared: d.compared, note: d.note.clone(), changes: d.changes.iter().map(to_value).collect() }))
+        Ok(Json(SpecDiff {
+            compared: d.compared,
+            note: d.note.clone(),
+            changes: d.changes.iter().map(to_value).collect(),
+        }))
     }
 
-    #[tool(description = "Canary log templates against the stable version's: new in canary, more frequent, errors; with how many pods and lines each side read.")]
-    async fn compare_logs(&self, Parameters(q): Parameters<LogsQuery>) -> Result<Json<LogComparison>, String> {
+    #[tool(
+        description = "Canary log templates against the stable version's: new in canary, more frequent, errors; with how many pods and lines each side read."
+    )]
+    async fn compare_logs(
+        &self,
+        Parameters(q): Parameters<LogsQuery>,
+    ) -> Result<Json<LogComparison>, String> {
         let (ev, _) = self.source.explain(&q.namespace, &q.name).await?;
         let n = q.max_templates.unwrap_or(20).min(100);
         let logs = &ev.logs;
@@ -199,8 +245,13 @@ impl Doctor {
         }))
     }
 
-    #[tool(description = "What the verdict service answers for the canary now (pass, fail or inconclusive, never pass without measurements).")]
-    async fn canary_verdict(&self, Parameters(q): Parameters<VerdictQuery>) -> Result<Json<CanaryVerdict>, String> {
+    #[tool(
+        description = "What the verdict service answers for the canary now (pass, fail or inconclusive, never pass without measurements)."
+    )]
+    async fn canary_verdict(
+        &self,
+        Parameters(q): Parameters<VerdictQuery>,
+    ) -> Result<Json<CanaryVerdict>, String> {
         let (ev, _) = self.source.explain(&q.namespace, &q.name).await?;
         let req: VerdictRequest = serde_json::from_value(serde_json::json!({
             "namespace": q.namespace, "rollout": q.name,
@@ -210,33 +261,58 @@ impl Doctor {
         .map_err(|e| format!("invalid metrics: {e}"))?;
         let checked = check(req)?;
         let answer = to_value(&self.verdict.verdict(checked).await);
-        let verdict = answer["verdict"].as_str().unwrap_or("inconclusive").to_owned();
+        let verdict = answer["verdict"]
+            .as_str()
+            .unwrap_or("inconclusive")
+            .to_owned();
         Ok(Json(CanaryVerdict { verdict, answer }))
     }
 
-    #[tool(description = "The remediation a fix pull request would carry, and whether one would be opened. Never applies anything.")]
-    async fn propose_fix(&self, Parameters(r): Parameters<RolloutName>) -> Result<Json<Fixable>, String> {
+    #[tool(
+        description = "The remediation a fix pull request would carry, and whether one would be opened. Never applies anything."
+    )]
+    async fn propose_fix(
+        &self,
+        Parameters(r): Parameters<RolloutName>,
+    ) -> Result<Json<Fixable>, String> {
         let (_, d) = self.source.explain(&r.namespace, &r.name).await?;
         let fixable = crate::repair::fixable(d.category, &d.remediation.action);
         let how = if fixable {
-            format!("rollout-doctor fix <snapshot> --repo <gitops checkout> writes this change as a diff; the agent opens it as a pull request for review ({})", d.remediation.description)
+            format!(
+                "rollout-doctor fix <snapshot> --repo <gitops checkout> writes this change as a diff; the agent opens it as a pull request for review ({})",
+                d.remediation.description
+            )
         } else {
-            format!("no mechanical fix for {} ({}); {}", d.category, d.remediation.action.name(), d.remediation.description)
+            format!(
+                "no mechanical fix for {} ({}); {}",
+                d.category,
+                d.remediation.action.name(),
+                d.remediation.description
+            )
         };
-        Ok(Json(Fixable { category: d.category.to_string(), remediation: to_value(&d.remediation), fixable, how }))
+        Ok(Json(Fixable {
+            category: d.category.to_string(),
+            remediation: to_value(&d.remediation),
+            fixable,
+            how,
+        }))
     }
 }
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Doctor {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(INSTRUCTIONS)
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_instructions(INSTRUCTIONS)
     }
 }
 
 /// The verdict service the `canary_verdict` tool asks: the same judges as `serve`, with the
 /// cluster when there is one and Prometheus when configured.
-pub fn verdict_service(prometheus: Option<&str>, kube: Option<kube::Client>) -> anyhow::Result<VerdictService> {
+pub fn verdict_service(
+    prometheus: Option<&str>,
+    kube: Option<kube::Client>,
+) -> anyhow::Result<VerdictService> {
     let cfg = VerdictConfig::default();
     let prom = prometheus
         .map(|u| crate::verdict::prometheus::Prometheus::new(u, cfg.budget))

@@ -27,7 +27,9 @@ pub struct MessageContext {
 /// `&`, `<`, `>` are Slack's control characters: escaped, a log line cannot mention
 /// `@channel` or forge a link.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// At most `max` characters, with an ellipsis when cut; lines joined so one item stays
@@ -106,8 +108,10 @@ pub fn fallback_text(d: &Diagnosis, update: bool) -> String {
 pub fn message(d: &Diagnosis, ctx: &MessageContext) -> Value {
     let mut blocks = Vec::new();
     let prefix = if ctx.update { "Update: " } else { "" };
-    blocks.push(json!({"type": "header", "text": {"type": "plain_text", "emoji": true,
-        "text": clip(&format!("{prefix}{} failed", d.rollout), HEADER_MAX)}}));
+    blocks.push(
+        json!({"type": "header", "text": {"type": "plain_text", "emoji": true,
+        "text": clip(&format!("{prefix}{} failed", d.rollout), HEADER_MAX)}}),
+    );
     blocks.push(section(format!(
         "*{}* · confidence {:.0}%\n{}",
         category_title(d.category),
@@ -183,13 +187,20 @@ fn images_text(d: &Diagnosis) -> Option<String> {
         if v.is_empty() {
             "?".to_string()
         } else {
-            v.iter().map(|s| code(s, 200)).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|s| code(s, 200))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     Some(if i.canary_image == i.stable_image {
         format!("*Image* {}", list(&i.canary_image))
     } else {
-        format!("*Stable* {}\n*Canary* {}", list(&i.stable_image), list(&i.canary_image))
+        format!(
+            "*Stable* {}\n*Canary* {}",
+            list(&i.stable_image),
+            list(&i.canary_image)
+        )
     })
 }
 

@@ -64,8 +64,8 @@ fn layout_is_header_explanation_context_fix_evidence_images_links_footer() {
     assert_eq!(
         types,
         [
-            "header", "section", "context", "section", "divider", "section", "section", "section", "context",
-            "section", "section", "context"
+            "header", "section", "context", "section", "divider", "section", "section", "section",
+            "context", "section", "section", "context"
         ]
     );
     let t = texts(&msg);
@@ -74,7 +74,10 @@ fn layout_is_header_explanation_context_fix_evidence_images_links_footer() {
         t[1],
         "*Dependency failure* · confidence 90%\nThe canary cannot reach orders-db-v2 while the stable version can"
     );
-    assert_eq!(t[2], "revision 21 · step 0 (setWeight: 34) · canary · Degraded");
+    assert_eq!(
+        t[2],
+        "revision 21 · step 0 (setWeight: 34) · canary · Degraded"
+    );
     assert_eq!(
         t[4],
         "*log* · log fulfillment-abc/app\n`level=fatal msg=\"failed\" error=ʼhost=dbʼ &lt;!channel&gt; &amp; more`"
@@ -85,7 +88,10 @@ fn layout_is_header_explanation_context_fix_evidence_images_links_footer() {
         t[8],
         "*Stable* `ghcr.io/acme/fulfillment:1.32.2`\n*Canary* `ghcr.io/acme/fulfillment:1.33.0`"
     );
-    assert_eq!(t[9], "<https://ar.example/rollouts/orders/fulfillment|Argo Rollouts>");
+    assert_eq!(
+        t[9],
+        "<https://ar.example/rollouts/orders/fulfillment|Argo Rollouts>"
+    );
     assert_eq!(
         t[10],
         "engine rules · rule canary-cannot-reach-dependency · record fulfillment-21-a"
@@ -107,7 +113,10 @@ fn update_is_marked() {
             ..Default::default()
         },
     );
-    assert_eq!(msg["blocks"][0]["text"]["text"], "Update: orders/fulfillment failed");
+    assert_eq!(
+        msg["blocks"][0]["text"]["text"],
+        "Update: orders/fulfillment failed"
+    );
     assert!(msg["text"].as_str().unwrap().starts_with("Update: "));
 }
 
@@ -165,11 +174,18 @@ fn no_control_character_reaches_slack() {
         .unwrap()
         .chars()
         .collect();
-    for t in texts(&msg).iter().chain([msg["text"].as_str().unwrap().to_owned()].iter()) {
+    for t in texts(&msg)
+        .iter()
+        .chain([msg["text"].as_str().unwrap().to_owned()].iter())
+    {
         assert!(
-            !t.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            !t.chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
             "raw control in {t:?}"
         );
     }
-    assert!(raw.iter().collect::<String>().contains("\\\\e]0;pwned"), "shown as text: {body}");
+    assert!(
+        raw.iter().collect::<String>().contains("\\\\e]0;pwned"),
+        "shown as text: {body}"
+    );
 }

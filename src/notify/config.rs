@@ -147,7 +147,10 @@ fn default_slack_api() -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid notify config: {0}")]
     Parse(String),
     #[error("sink {sink}: {reason}")]
@@ -165,13 +168,15 @@ impl NotifyConfig {
     }
 
     pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
-        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
         let section = match doc.get("notify") {
             Some(s) => s.clone(),
             None if doc.is_null() => return Ok(Self::default()),
             None => doc,
         };
-        let cfg: NotifyConfig = serde_yaml_ng::from_value(section).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let cfg: NotifyConfig =
+            serde_yaml_ng::from_value(section).map_err(|e| ConfigError::Parse(e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -180,7 +185,10 @@ impl NotifyConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut names = std::collections::HashSet::new();
         if let Some(pr) = &self.pull_request {
-            pr.validate().map_err(|reason| ConfigError::Sink { sink: pr.name.clone(), reason })?;
+            pr.validate().map_err(|reason| ConfigError::Sink {
+                sink: pr.name.clone(),
+                reason,
+            })?;
             names.insert(pr.name.as_str());
         }
         for s in &self.sinks {
@@ -202,19 +210,29 @@ impl NotifyConfig {
             let has_url = s.url.is_some() || s.url_file.is_some() || s.url_env.is_some();
             let has_token = s.token_file.is_some() || s.token_env.is_some();
             match s.kind {
-                SinkKind::Webhook if !has_url => return bad("webhook needs url, url_file or url_env"),
-                SinkKind::Webhook if s.secret_file.is_none() && s.secret_env.is_none() => {
-                    return bad("webhook needs secret_file or secret_env (payloads are always signed)");
+                SinkKind::Webhook if !has_url => {
+                    return bad("webhook needs url, url_file or url_env");
                 }
-                SinkKind::Slack if has_token && s.channel.is_none() => return bad("slack bot token needs a channel"),
+                SinkKind::Webhook if s.secret_file.is_none() && s.secret_env.is_none() => {
+                    return bad(
+                        "webhook needs secret_file or secret_env (payloads are always signed)",
+                    );
+                }
+                SinkKind::Slack if has_token && s.channel.is_none() => {
+                    return bad("slack bot token needs a channel");
+                }
                 SinkKind::Slack if !has_token && !has_url => {
-                    return bad("slack needs url_file/url_env (incoming webhook) or token_file/token_env");
+                    return bad(
+                        "slack needs url_file/url_env (incoming webhook) or token_file/token_env",
+                    );
                 }
                 _ => {}
             }
         }
         if self.retry.attempts == 0 {
-            return Err(ConfigError::Parse("retry.attempts must be at least 1".into()));
+            return Err(ConfigError::Parse(
+                "retry.attempts must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -283,10 +301,16 @@ notify:
         assert_eq!(cfg.sinks.len(), 2);
         assert_eq!(cfg.retry.attempts, 3);
         assert_eq!(cfg.retry.total_timeout_ms, 30_000);
-        assert_eq!(cfg.sinks[1].categories, [Category::ImagePull, Category::ConfigMissing]);
+        assert_eq!(
+            cfg.sinks[1].categories,
+            [Category::ImagePull, Category::ConfigMissing]
+        );
         let own = YAML.replacen("notify:\n", "", 1).replace("\n  ", "\n");
         let alone = NotifyConfig::from_yaml(&own).unwrap();
-        assert_eq!((alone.sinks, alone.links, alone.retry), (cfg.sinks.clone(), cfg.links.clone(), cfg.retry));
+        assert_eq!(
+            (alone.sinks, alone.links, alone.retry),
+            (cfg.sinks.clone(), cfg.links.clone(), cfg.retry)
+        );
         let empty = NotifyConfig::from_yaml("").unwrap();
         assert!(empty.sinks.is_empty() && empty.pull_request.is_none());
     }

@@ -33,7 +33,9 @@ pub fn expand_template(template: &str, d: &Diagnosis) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -101,7 +103,9 @@ impl SlackSink {
         labels: &BTreeMap<String, String>,
         extra: &[(String, String)],
     ) -> Result<Option<Posted>, SinkError> {
-        let Plan::Send { update, previous } = plan(&self.seen, &self.route, &self.name, delivery, labels) else {
+        let Plan::Send { update, previous } =
+            plan(&self.seen, &self.route, &self.name, delivery, labels)
+        else {
             return Ok(None);
         };
         let d = &delivery.diagnosis;
@@ -160,11 +164,18 @@ impl Sink for SlackSink {
             {
                 self.remember_thread(&delivery.record, ts);
             }
-            let extra: Vec<(String, String)> =
-                delivery.links.iter().map(|l| (l.label.clone(), l.url.clone())).collect();
-            let posted = self.notify_with_links(delivery, &delivery.rollout_labels, &extra).await?;
+            let extra: Vec<(String, String)> = delivery
+                .links
+                .iter()
+                .map(|l| (l.label.clone(), l.url.clone()))
+                .collect();
+            let posted = self
+                .notify_with_links(delivery, &delivery.rollout_labels, &extra)
+                .await?;
             Ok(Receipt {
-                reference: posted.and_then(|p| p.ts).or_else(|| self.thread_of(&delivery.record)),
+                reference: posted
+                    .and_then(|p| p.ts)
+                    .or_else(|| self.thread_of(&delivery.record)),
                 ..Receipt::default()
             })
         })
@@ -194,10 +205,15 @@ impl WebhookSink {
         delivery: &Delivery,
         labels: &BTreeMap<String, String>,
     ) -> Result<Option<Event>, SinkError> {
-        let Plan::Send { update, .. } = plan(&self.seen, &self.route, &self.name, delivery, labels) else {
+        let Plan::Send { update, .. } = plan(&self.seen, &self.route, &self.name, delivery, labels)
+        else {
             return Ok(None);
         };
-        let event = if update { Event::Updated } else { Event::Created };
+        let event = if update {
+            Event::Updated
+        } else {
+            Event::Created
+        };
         let mut payload = Payload::new(event, &delivery.record, &delivery.diagnosis);
         payload.links = delivery.links.clone();
         self.sender
@@ -250,12 +266,18 @@ pub fn sinks_from_config(cfg: &NotifyConfig) -> Result<Vec<Arc<dyn Sink>>, Confi
                 )?
                 .ok_or_else(|| err("no secret".into()))?;
                 let url = url.ok_or_else(|| err("no url".into()))?;
-                let sender =
-                    WebhookSender::new(url, secret, cfg.retry).map_err(|e| err(format!("HTTP client: {e}")))?;
+                let sender = WebhookSender::new(url, secret, cfg.retry)
+                    .map_err(|e| err(format!("HTTP client: {e}")))?;
                 Arc::new(WebhookSink::new(&s.name, s.route(), sender))
             }
             SinkKind::Slack => {
-                let token = config::resolve(&s.name, "token", None, s.token_file.as_deref(), s.token_env.as_deref())?;
+                let token = config::resolve(
+                    &s.name,
+                    "token",
+                    None,
+                    s.token_file.as_deref(),
+                    s.token_env.as_deref(),
+                )?;
                 let mode = match (token, url) {
                     (Some(token), _) => SlackMode::Bot {
                         token,
@@ -265,8 +287,14 @@ pub fn sinks_from_config(cfg: &NotifyConfig) -> Result<Vec<Arc<dyn Sink>>, Confi
                     (None, Some(url)) => SlackMode::Webhook { url },
                     (None, None) => return Err(err("no webhook URL or token".into())),
                 };
-                let client = SlackClient::new(mode, cfg.retry).map_err(|e| err(format!("HTTP client: {e}")))?;
-                Arc::new(SlackSink::new(&s.name, s.route(), cfg.links.clone(), client))
+                let client = SlackClient::new(mode, cfg.retry)
+                    .map_err(|e| err(format!("HTTP client: {e}")))?;
+                Arc::new(SlackSink::new(
+                    &s.name,
+                    s.route(),
+                    cfg.links.clone(),
+                    client,
+                ))
             }
         };
         out.push(sink);
@@ -278,10 +306,14 @@ pub fn sinks_from_config(cfg: &NotifyConfig) -> Result<Vec<Arc<dyn Sink>>, Confi
 mod tests {
     #[test]
     fn templates_fill_encoded_names() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios/canary-db-dns-secret-in-log");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/scenarios/canary-db-dns-secret-in-log");
         let mut d = crate::pipeline::diagnose_snapshot(&dir, &Default::default()).unwrap();
         d.rollout.name = "a b/c".into();
         let t = "https://ar.example/rollouts/{namespace}/{rollout}";
-        assert_eq!(super::expand_template(t, &d), "https://ar.example/rollouts/orders/a%20b%2Fc");
+        assert_eq!(
+            super::expand_template(t, &d),
+            "https://ar.example/rollouts/orders/a%20b%2Fc"
+        );
     }
 }

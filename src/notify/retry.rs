@@ -36,14 +36,20 @@ impl Failure {
     }
 
     /// From an HTTP status that is not success.
-    pub fn from_status(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) -> Failure {
+    pub fn from_status(
+        status: reqwest::StatusCode,
+        headers: &reqwest::header::HeaderMap,
+    ) -> Failure {
         let retry_after = headers
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(crate::llm::client::parse_retry_after);
         let reason = format!("HTTP {}", status.as_u16());
         if status.as_u16() == 429 || status.is_server_error() || status.as_u16() == 408 {
-            Failure::Transient { reason, retry_after }
+            Failure::Transient {
+                reason,
+                retry_after,
+            }
         } else {
             Failure::Permanent(reason)
         }
@@ -68,7 +74,10 @@ impl Failure {
 
 /// The outcome of all tries: `Ok` with what the last try returned, or the last failure and
 /// how many tries were made.
-pub async fn with_retries<T, F, Fut>(policy: &RetryConfig, mut attempt: F) -> Result<T, (Failure, usize)>
+pub async fn with_retries<T, F, Fut>(
+    policy: &RetryConfig,
+    mut attempt: F,
+) -> Result<T, (Failure, usize)>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Failure>>,
@@ -92,7 +101,9 @@ where
         (Some(_), Some(after)) => Some(after),
         (Some(d), None) => Some(d),
     })
-    .notify(|e: &Failure, dur| tracing::debug!(reason = %e.reason(), ?dur, "request failed; retrying"));
+    .notify(
+        |e: &Failure, dur| tracing::debug!(reason = %e.reason(), ?dur, "request failed; retrying"),
+    );
     let result = tokio::time::timeout(policy.total_timeout(), run).await;
     let n = tries.load(std::sync::atomic::Ordering::Relaxed);
     match result {

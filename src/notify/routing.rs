@@ -64,7 +64,11 @@ fn split_top_level(s: &str) -> Vec<&str> {
 }
 
 fn requirement(p: &str) -> Result<Requirement, String> {
-    let valid = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    let valid = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    };
     let key = |k: &str| {
         let k = k.trim();
         if valid(k) {
@@ -147,7 +151,11 @@ impl Route {
 }
 
 /// The names of the routes that accept this diagnosis, in configuration order.
-pub fn select<'a>(routes: &'a [(String, Route)], d: &Diagnosis, labels: &BTreeMap<String, String>) -> Vec<&'a str> {
+pub fn select<'a>(
+    routes: &'a [(String, Route)],
+    d: &Diagnosis,
+    labels: &BTreeMap<String, String>,
+) -> Vec<&'a str> {
     routes
         .iter()
         .filter(|(_, r)| rejects(r, d, labels).is_none())
@@ -160,16 +168,24 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn selector_grammar() {
-        let s = Selector::parse("team=payments, tier!=batch,env in (prod, staging),!legacy,canary").unwrap();
+        let s = Selector::parse("team=payments, tier!=batch,env in (prod, staging),!legacy,canary")
+            .unwrap();
         assert_eq!(s.0.len(), 5);
         let l = labels(&[("team", "payments"), ("env", "prod"), ("canary", "")]);
         assert!(s.matches(&l));
-        assert!(!s.matches(&labels(&[("team", "payments"), ("env", "dev"), ("canary", "")])));
+        assert!(!s.matches(&labels(&[
+            ("team", "payments"),
+            ("env", "dev"),
+            ("canary", "")
+        ])));
         assert!(!s.matches(&labels(&[
             ("team", "payments"),
             ("env", "prod"),

@@ -52,7 +52,10 @@ pub(crate) fn fingerprint(d: &Diagnosis) -> u64 {
 /// Decides between nothing, a first notification and an update, from what was sent before.
 pub(crate) enum Plan {
     Skip,
-    Send { update: bool, previous: Option<SeenEntry> },
+    Send {
+        update: bool,
+        previous: Option<SeenEntry>,
+    },
 }
 
 pub(crate) fn plan(

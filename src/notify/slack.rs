@@ -45,7 +45,11 @@ impl SlackClient {
             .timeout(retry.request_timeout())
             .user_agent(concat!("rollout-doctor/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(SlackClient { client, mode, retry })
+        Ok(SlackClient {
+            client,
+            mode,
+            retry,
+        })
     }
 
     pub fn threads(&self) -> bool {
@@ -93,7 +97,12 @@ impl SlackClient {
         Err(with_detail(failure, &detail))
     }
 
-    async fn post_bot(&self, token: &SecretString, api_url: &str, body: &Value) -> Result<Posted, Failure> {
+    async fn post_bot(
+        &self,
+        token: &SecretString,
+        api_url: &str,
+        body: &Value,
+    ) -> Result<Posted, Failure> {
         let url = format!("{}/chat.postMessage", api_url.trim_end_matches('/'));
         let resp = self
             .client
@@ -134,7 +143,10 @@ fn with_detail(f: Failure, detail: &str) -> Failure {
         return f;
     }
     match f {
-        Failure::Transient { reason, retry_after } => Failure::Transient {
+        Failure::Transient {
+            reason,
+            retry_after,
+        } => Failure::Transient {
             reason: format!("{reason}: {detail}"),
             retry_after,
         },
@@ -144,5 +156,8 @@ fn with_detail(f: Failure, detail: &str) -> Failure {
 
 /// Error bodies go into logs and the record's status: short, one line, printable.
 fn clip_detail(s: &str) -> String {
-    blocks::clip(&s.chars().filter(|c| !c.is_control()).collect::<String>(), 120)
+    blocks::clip(
+        &s.chars().filter(|c| !c.is_control()).collect::<String>(),
+        120,
+    )
 }

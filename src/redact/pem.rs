@@ -72,27 +72,43 @@ mod tests {
 
     fn kept(lines: &[String]) -> Vec<String> {
         let mut pem = PemLines::default();
-        lines.iter().filter(|l| !pem.is_key_line(l)).cloned().collect()
+        lines
+            .iter()
+            .filter(|l| !pem.is_key_line(l))
+            .cloned()
+            .collect()
     }
 
     #[test]
     fn whole_blocks_go_whatever_the_line_width() {
         for width in [64, 76] {
-            let mut lines = vec!["starting".to_owned(), "-----BEGIN RSA PRIVATE KEY-----".to_owned()];
+            let mut lines = vec![
+                "starting".to_owned(),
+                "-----BEGIN RSA PRIVATE KEY-----".to_owned(),
+            ];
             lines.extend(body(25, width));
             lines.push("-----END RSA PRIVATE KEY-----".into());
             lines.push("listening on :8080".into());
-            assert_eq!(kept(&lines), ["starting", "listening on :8080"], "width {width}");
+            assert_eq!(
+                kept(&lines),
+                ["starting", "listening on :8080"],
+                "width {width}"
+            );
         }
     }
 
     #[test]
     fn prefixed_and_encrypted_keys_go_too() {
-        let mut lines = vec!["2024-05-01T10:00:00Z INFO key: -----BEGIN ENCRYPTED PRIVATE KEY-----".to_owned()];
+        let mut lines =
+            vec!["2024-05-01T10:00:00Z INFO key: -----BEGIN ENCRYPTED PRIVATE KEY-----".to_owned()];
         lines.push("Proc-Type: 4,ENCRYPTED".into());
         lines.push("DEK-Info: AES-256-CBC,2F1A".into());
         lines.push(String::new());
-        lines.extend(body(3, 64).into_iter().map(|b| format!("2024-05-01T10:00:00Z INFO {b}")));
+        lines.extend(
+            body(3, 64)
+                .into_iter()
+                .map(|b| format!("2024-05-01T10:00:00Z INFO {b}")),
+        );
         lines.push("2024-05-01T10:00:00Z INFO -----END ENCRYPTED PRIVATE KEY-----".into());
         assert!(kept(&lines).is_empty(), "{:?}", kept(&lines));
     }
@@ -108,6 +124,13 @@ mod tests {
         long.extend(body(150, 64));
         assert_eq!(kept(&long).len(), 50);
         // A public certificate is not a secret and is kept.
-        assert_eq!(kept(&["-----BEGIN CERTIFICATE-----".to_owned(), body(1, 64)[0].clone()]).len(), 2);
+        assert_eq!(
+            kept(&[
+                "-----BEGIN CERTIFICATE-----".to_owned(),
+                body(1, 64)[0].clone()
+            ])
+            .len(),
+            2
+        );
     }
 }

@@ -399,13 +399,16 @@ fn key_name_classes() {
 #[test]
 fn gitlab_token_families_and_gcp_key_ids() {
     let tail = "xY9_kLm2-Qw8rTz4VbN6";
-    let lines: Vec<String> = ["glpat", "gldt", "glrt", "glcbt", "glptt", "glft", "glimt", "gloas", "glsoat"]
-        .iter()
-        .map(|p| format!("git clone with {p}-{tail} failed"))
-        .collect();
+    let lines: Vec<String> = [
+        "glpat", "gldt", "glrt", "glcbt", "glptt", "glft", "glimt", "gloas", "glsoat",
+    ]
+    .iter()
+    .map(|p| format!("git clone with {p}-{tail} failed"))
+    .collect();
     let gone: &[&str] = &[tail];
     let kept: &[&str] = &["git clone with", "failed"];
-    let cases: Vec<(&str, &[&str], &[&str])> = lines.iter().map(|l| (l.as_str(), gone, kept)).collect();
+    let cases: Vec<(&str, &[&str], &[&str])> =
+        lines.iter().map(|l| (l.as_str(), gone, kept)).collect();
     check(&cases);
     check(&[(
         r#"{"type": "service_account", "private_key_id": "4f2a9c1e7b3d5a8f0e6c2b9d1a7f3e5c8b0d2a4f", "client_email": "x"}"#,

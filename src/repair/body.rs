@@ -222,7 +222,12 @@ mod tests {
         .unwrap();
         d.rollout.name = "cart\x1b[2J".into();
         let body = issue_body(&d, "rec", "no fix \x1b[31mred");
-        assert!(!body.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}'), "{body:?}");
+        assert!(
+            !body
+                .chars()
+                .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}'),
+            "{body:?}"
+        );
         assert!(body.contains("\\e]0;pwned"), "{body}");
     }
 

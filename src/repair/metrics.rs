@@ -23,10 +23,18 @@ impl FixMetrics {
     }
 
     pub fn count(&self, outcome: &str) {
-        self.outcomes.get_or_create(&OutcomeLabel { outcome: outcome.to_owned() }).inc();
+        self.outcomes
+            .get_or_create(&OutcomeLabel {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     pub fn get(&self, outcome: &str) -> u64 {
-        self.outcomes.get_or_create(&OutcomeLabel { outcome: outcome.to_owned() }).get()
+        self.outcomes
+            .get_or_create(&OutcomeLabel {
+                outcome: outcome.to_owned(),
+            })
+            .get()
     }
 }

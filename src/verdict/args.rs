@@ -66,10 +66,20 @@ pub struct VerdictArgs {
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub header_timeout: Duration,
     /// PEM certificate chain (leaf first): serve HTTPS instead of HTTP. Needs --tls-key.
-    #[arg(long, env = "ROLLOUT_DOCTOR_VERDICT_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "ROLLOUT_DOCTOR_VERDICT_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
-    #[arg(long, env = "ROLLOUT_DOCTOR_VERDICT_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "ROLLOUT_DOCTOR_VERDICT_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
 }
 
@@ -101,15 +111,21 @@ impl VerdictArgs {
     pub fn config(&self) -> anyhow::Result<VerdictConfig> {
         let token = match (&self.token_file, self.insecure_no_auth) {
             (Some(path), _) => {
-                let t = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let t = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
                 let t = t.trim().to_owned();
                 anyhow::ensure!(!t.is_empty(), "{} is empty", path.display());
                 Some(t)
             }
             (None, true) => None,
-            (None, false) => anyhow::bail!("give --token-file (a mounted Secret) or, for experiments, --insecure-no-auth"),
+            (None, false) => anyhow::bail!(
+                "give --token-file (a mounted Secret) or, for experiments, --insecure-no-auth"
+            ),
         };
-        anyhow::ensure!(self.alpha > 0.0 && self.alpha < 0.5, "--alpha must be in (0, 0.5)");
+        anyhow::ensure!(
+            self.alpha > 0.0 && self.alpha < 0.5,
+            "--alpha must be in (0, 0.5)"
+        );
         let (pass, marginal) = (self.pass_threshold, self.marginal_threshold);
         anyhow::ensure!(
             (0.0..=100.0).contains(&pass) && (0.0..=pass).contains(&marginal),
@@ -178,7 +194,9 @@ impl VerdictArgs {
             // Body and judgement: the budget is the judgement's own deadline.
             request_timeout: self.budget + self.header_timeout,
         };
-        let endpoint = listen::start(addr, svc, tls, limits, shutdown).await.with_context(|| format!("binding the verdict endpoint to {addr}"))?;
+        let endpoint = listen::start(addr, svc, tls, limits, shutdown)
+            .await
+            .with_context(|| format!("binding the verdict endpoint to {addr}"))?;
         tracing::info!(addr = %endpoint.addr, tls = endpoint.tls, llm_review = reviewed, "verdict endpoint listening");
         Ok(endpoint)
     }

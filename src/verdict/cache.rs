@@ -23,7 +23,9 @@ impl Key {
     pub fn new(c: &Checked, canary: &str, stable: &str) -> Key {
         let mut h = DefaultHasher::new();
         // serde_json of the metric list is stable for equal requests and cheap at this size.
-        serde_json::to_string(&c.req.metrics).unwrap_or_default().hash(&mut h);
+        serde_json::to_string(&c.req.metrics)
+            .unwrap_or_default()
+            .hash(&mut h);
         c.window.hash(&mut h);
         c.step.hash(&mut h);
         c.req.end.map(f64::to_bits).hash(&mut h);
@@ -46,12 +48,18 @@ pub struct Cache {
 
 impl Cache {
     pub fn new(ttl: Duration) -> Cache {
-        Cache { ttl, entries: Mutex::default() }
+        Cache {
+            ttl,
+            entries: Mutex::default(),
+        }
     }
 
     pub fn get(&self, key: &Key) -> Option<Judged> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, r)| r.clone())
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, r)| r.clone())
     }
 
     pub fn put(&self, key: Key, resp: Judged) {

@@ -18,7 +18,13 @@ fn rank(o: Outcome) -> u8 {
 /// One verdict from the gates and the metric results. `weights[i]` is `results[i]`'s weight
 /// (missing → 1). `undecided` is what "could not decide" becomes (inconclusive, or fail for
 /// teams that want it).
-pub fn combine(gates: &[Gate], results: &[MetricResult], weights: &[f64], thresholds: &Thresholds, undecided: Outcome) -> VerdictResponse {
+pub fn combine(
+    gates: &[Gate],
+    results: &[MetricResult],
+    weights: &[f64],
+    thresholds: &Thresholds,
+    undecided: Outcome,
+) -> VerdictResponse {
     let mut reasons: Vec<String> = Vec::new();
     let mut verdict = Outcome::Pass;
     let mut category: Option<&str> = None;
@@ -50,9 +56,19 @@ pub fn combine(gates: &[Gate], results: &[MetricResult], weights: &[f64], thresh
             "metrics",
         );
         // A metric without data may not count as healthy, whatever the score makes of it.
-        if results.iter().any(|r| matches!(r.classification, Classification::NoData | Classification::TooFewSamples)) {
-            let all_missing = results.iter().all(|r| matches!(r.classification, Classification::NoData));
-            decide(Outcome::Inconclusive, if all_missing { "no_data" } else { "metrics" });
+        if results.iter().any(|r| {
+            matches!(
+                r.classification,
+                Classification::NoData | Classification::TooFewSamples
+            )
+        }) {
+            let all_missing = results
+                .iter()
+                .all(|r| matches!(r.classification, Classification::NoData));
+            decide(
+                Outcome::Inconclusive,
+                if all_missing { "no_data" } else { "metrics" },
+            );
         }
         // The score's reasons already name each metric that did not pass.
         reasons.extend(s.reasons);
@@ -105,7 +121,13 @@ mod tests {
     }
 
     fn judge(results: &[MetricResult], weights: &[f64]) -> VerdictResponse {
-        combine(&[], results, weights, &Thresholds::default(), Outcome::Inconclusive)
+        combine(
+            &[],
+            results,
+            weights,
+            &Thresholds::default(),
+            Outcome::Inconclusive,
+        )
     }
 
     #[test]
@@ -114,7 +136,10 @@ mod tests {
         // Groups count equally: total = (latency + errors) / 2, errors = 100.
         // Heavy p99 (3 vs 1): latency = 100·1/4 = 25 → (25 + 100) / 2 = 62.5 < 75: fail.
         let heavy = judge(&rs, &[3.0, 1.0, 1.0]);
-        assert_eq!((heavy.score, heavy.verdict, heavy.category.as_str()), (62.5, Outcome::Fail, "metrics"));
+        assert_eq!(
+            (heavy.score, heavy.verdict, heavy.category.as_str()),
+            (62.5, Outcome::Fail, "metrics")
+        );
         // Light p99 (1 vs 3): latency = 100·3/4 = 75 → (75 + 100) / 2 = 87.5: marginal.
         let light = judge(&rs, &[1.0, 3.0, 1.0]);
         assert_eq!((light.score, light.verdict), (87.5, Outcome::Inconclusive));
@@ -130,20 +155,36 @@ mod tests {
         let rs = latency_regression(false);
         // p99 weighs 0: latency = 100·1/1 = 100 → 100: pass.
         let v = judge(&rs, &[0.0, 1.0, 1.0]);
-        assert_eq!((v.score, v.verdict, v.category.as_str()), (100.0, Outcome::Pass, "healthy"));
+        assert_eq!(
+            (v.score, v.verdict, v.category.as_str()),
+            (100.0, Outcome::Pass, "healthy")
+        );
         // Critical p99 that failed: score 0 and fail, however light it is.
         let rs = latency_regression(true);
         let v = judge(&rs, &[0.01, 100.0, 100.0]);
         assert_eq!((v.score, v.verdict), (0.0, Outcome::Fail));
-        assert!(v.reasons[0].contains("critical metric p99 failed"), "{:?}", v.reasons);
+        assert!(
+            v.reasons[0].contains("critical metric p99 failed"),
+            "{:?}",
+            v.reasons
+        );
     }
 
     #[test]
     fn gates_cap_the_score_and_decide_first() {
         let rs = vec![result("p99", "latency", Classification::Pass, false)];
         let crash = Gate::new(Outcome::Fail, "pod_health", vec!["crashing".into()]);
-        let v = combine(&[crash], &rs, &[1.0], &Thresholds::default(), Outcome::Inconclusive);
-        assert_eq!((v.score, v.verdict, v.category.as_str()), (0.0, Outcome::Fail, "pod_health"));
+        let v = combine(
+            &[crash],
+            &rs,
+            &[1.0],
+            &Thresholds::default(),
+            Outcome::Inconclusive,
+        );
+        assert_eq!(
+            (v.score, v.verdict, v.category.as_str()),
+            (0.0, Outcome::Fail, "pod_health")
+        );
         let v = combine(&[], &[], &[], &Thresholds::default(), Outcome::Fail);
         assert_eq!((v.verdict, v.category.as_str()), (Outcome::Fail, "no_data"));
     }

@@ -56,7 +56,9 @@ pub async fn serve_limited<L: Listener>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limit = limits.request_timeout;
-    let app = app.layer(middleware::from_fn(move |req, next| within(limit, req, next)));
+    let app = app.layer(middleware::from_fn(move |req, next| {
+        within(limit, req, next)
+    }));
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (closing, closed) = watch::channel(());
     let mut conns = JoinSet::new();
@@ -74,7 +76,8 @@ pub async fn serve_limited<L: Listener>(
             accepted = listener.accept() => accepted,
         };
         let service = TowerToHyperService::new(
-            app.clone().map_request(|req: Request<hyper::body::Incoming>| req.map(Body::new)),
+            app.clone()
+                .map_request(|req: Request<hyper::body::Incoming>| req.map(Body::new)),
         );
         let mut closed = closed.clone();
         let header_timeout = limits.header_timeout;
@@ -82,7 +85,9 @@ pub async fn serve_limited<L: Listener>(
             // HTTP/1.1 only (the TLS listener offers no other ALPN): sniffing for an h2
             // preface would wait, without any deadline, for a client that sends nothing.
             let mut builder = http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
             let conn = builder.serve_connection(TokioIo::new(io), service);
             tokio::pin!(conn);
             tokio::select! {

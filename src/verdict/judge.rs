@@ -27,7 +27,12 @@ pub struct Gate {
 
 impl Gate {
     pub fn new(outcome: Outcome, category: &'static str, reasons: Vec<String>) -> Gate {
-        Gate { outcome, category, reasons, notes: Vec::new() }
+        Gate {
+            outcome,
+            category,
+            reasons,
+            notes: Vec::new(),
+        }
     }
     fn pass(category: &'static str, reason: String) -> Gate {
         Gate::new(Outcome::Pass, category, vec![reason])
@@ -55,7 +60,12 @@ pub async fn pod_health(client: &kube::Client, ns: &str, canary: &str, stable: &
     };
     let (mut c, mut s) = (RoleHealth::default(), RoleHealth::default());
     for pod in &pods {
-        let hash = pod.metadata.labels.as_ref().and_then(|l| l.get(POD_TEMPLATE_HASH)).map(String::as_str);
+        let hash = pod
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(POD_TEMPLATE_HASH))
+            .map(String::as_str);
         let role = match hash {
             Some(h) if h == canary => &mut c,
             Some(h) if h == stable => &mut s,
@@ -64,25 +74,47 @@ pub async fn pod_health(client: &kube::Client, ns: &str, canary: &str, stable: &
         tally(role, pod);
     }
     if c.pods == 0 {
-        return Gate::undecided("no_canary_pods", format!("pod health: no pods with {POD_TEMPLATE_HASH}={canary}"));
+        return Gate::undecided(
+            "no_canary_pods",
+            format!("pod health: no pods with {POD_TEMPLATE_HASH}={canary}"),
+        );
     }
     if !c.crashing.is_empty() {
-        return Gate::new(Outcome::Fail, "pod_health", vec![format!("pod health: canary crashing: {}", c.crashing.join(", "))]);
+        return Gate::new(
+            Outcome::Fail,
+            "pod_health",
+            vec![format!(
+                "pod health: canary crashing: {}",
+                c.crashing.join(", ")
+            )],
+        );
     }
     let per_pod = |r: &RoleHealth| r.restarts as f64 / r.pods.max(1) as f64;
     // One restart can be a node event; two or more, and more often than stable, is the version.
     if c.restarts >= 2 && per_pod(&c) > per_pod(&s) {
-        let why = format!("pod health: canary restarted {} times over {} pods (stable {} over {})", c.restarts, c.pods, s.restarts, s.pods);
+        let why = format!(
+            "pod health: canary restarted {} times over {} pods (stable {} over {})",
+            c.restarts, c.pods, s.restarts, s.pods
+        );
         return Gate::new(Outcome::Fail, "pod_health", vec![why]);
     }
     let not_ready = |r: &RoleHealth| r.not_ready as f64 / r.pods.max(1) as f64;
     if c.not_ready > 0 && not_ready(&c) > not_ready(&s) {
         return Gate::undecided(
             "pod_health",
-            format!("pod health: {} of {} canary pods not ready", c.not_ready, c.pods),
+            format!(
+                "pod health: {} of {} canary pods not ready",
+                c.not_ready, c.pods
+            ),
         );
     }
-    Gate::pass("pod_health", format!("pod health: {} canary pods ready, {} restarts", c.pods, c.restarts))
+    Gate::pass(
+        "pod_health",
+        format!(
+            "pod health: {} canary pods ready, {} restarts",
+            c.pods, c.restarts
+        ),
+    )
 }
 
 fn tally(role: &mut RoleHealth, pod: &Pod) {
@@ -94,39 +126,104 @@ fn tally(role: &mut RoleHealth, pod: &Pod) {
     if !ready {
         role.not_ready += 1;
     }
-    for cs in status.and_then(|s| s.container_statuses.as_ref()).into_iter().flatten() {
+    for cs in status
+        .and_then(|s| s.container_statuses.as_ref())
+        .into_iter()
+        .flatten()
+    {
         role.restarts += i64::from(cs.restart_count);
-        let waiting = cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref());
-        if matches!(waiting, Some("CrashLoopBackOff" | "CreateContainerConfigError" | "ImagePullBackOff" | "ErrImagePull")) {
+        let waiting = cs
+            .state
+            .as_ref()
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.as_deref());
+        if matches!(
+            waiting,
+            Some(
+                "CrashLoopBackOff"
+                    | "CreateContainerConfigError"
+                    | "ImagePullBackOff"
+                    | "ErrImagePull"
+            )
+        ) {
             let name = pod.metadata.name.as_deref().unwrap_or("?");
-            role.crashing.push(format!("{name}/{} {}", cs.name, waiting.unwrap_or_default()));
+            role.crashing.push(format!(
+                "{name}/{} {}",
+                cs.name,
+                waiting.unwrap_or_default()
+            ));
         }
     }
 }
 
 /// New or much more frequent error templates in the canary's logs, via the core's log diff.
-pub async fn logs(collector: &Collector, redactor: &Redactor, cfg: &EvidenceConfig, ns: &str, rollout: &str) -> Gate {
+pub async fn logs(
+    collector: &Collector,
+    redactor: &Redactor,
+    cfg: &EvidenceConfig,
+    ns: &str,
+    rollout: &str,
+) -> Gate {
     let collection = match collector.collect(ns, rollout).await {
         Ok(c) => c,
         Err(e) => return Gate::undecided("internal", format!("logs: {e}")),
     };
-    let ev = build_evidence(&collection.rollout, &collection.objects, &collection.logs, redactor, cfg);
-    let canary_only = || ev.logs.findings.iter().filter(|f| matches!(f.class, LogClass::NewInCanary | LogClass::MoreFrequentInCanary));
-    let how = |f: &crate::evidence::LogFinding| if f.class == LogClass::NewInCanary { "new" } else { "more frequent" };
+    let ev = build_evidence(
+        &collection.rollout,
+        &collection.objects,
+        &collection.logs,
+        redactor,
+        cfg,
+    );
+    let canary_only = || {
+        ev.logs.findings.iter().filter(|f| {
+            matches!(
+                f.class,
+                LogClass::NewInCanary | LogClass::MoreFrequentInCanary
+            )
+        })
+    };
+    let how = |f: &crate::evidence::LogFinding| {
+        if f.class == LogClass::NewInCanary {
+            "new"
+        } else {
+            "more frequent"
+        }
+    };
     let bad: Vec<String> = canary_only()
         .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error))
         .take(3)
-        .map(|f| format!("logs: {} in canary ({}× vs {}×): {}", how(f), f.canary_count, f.stable_count, f.template))
+        .map(|f| {
+            format!(
+                "logs: {} in canary ({}× vs {}×): {}",
+                how(f),
+                f.canary_count,
+                f.stable_count,
+                f.template
+            )
+        })
         .collect();
     // Everything the canary logs that stable does not, at any level: what a reviewer may
     // weigh that the error-only rule does not (the templates are redacted already).
     let notes = canary_only()
         .take(8)
-        .map(|f| format!("logs: {} {:?} template in canary ({}× vs {}×): {}", how(f), f.level, f.canary_count, f.stable_count, f.template))
+        .map(|f| {
+            format!(
+                "logs: {} {:?} template in canary ({}× vs {}×): {}",
+                how(f),
+                f.level,
+                f.canary_count,
+                f.stable_count,
+                f.template
+            )
+        })
         .collect();
     let mut gate = if bad.is_empty() {
         let streams = ev.logs.streams.len();
-        Gate::pass("logs", format!("logs: no new error templates in canary ({streams} streams read)"))
+        Gate::pass(
+            "logs",
+            format!("logs: no new error templates in canary ({streams} streams read)"),
+        )
     } else {
         Gate::new(Outcome::Fail, "logs", bad)
     };
@@ -135,7 +232,14 @@ pub async fn logs(collector: &Collector, redactor: &Redactor, cfg: &EvidenceConf
 }
 
 /// Every requested metric, canary against stable, judged by the stats.
-pub async fn metrics(prom: &Prometheus, checked: &Checked, canary: &str, stable: &str, end: f64, alpha: f64) -> Vec<MetricResult> {
+pub async fn metrics(
+    prom: &Prometheus,
+    checked: &Checked,
+    canary: &str,
+    stable: &str,
+    end: f64,
+    alpha: f64,
+) -> Vec<MetricResult> {
     let jobs = checked.req.metrics.iter().map(|m| async move {
         let input = fetch(prom, checked, m, canary, stable, end).await;
         score::judge_metric(&spec(m), &input, alpha)
@@ -168,7 +272,14 @@ fn spec(m: &MetricQuery) -> MetricSpec {
     }
 }
 
-async fn fetch(prom: &Prometheus, checked: &Checked, m: &MetricQuery, canary: &str, stable: &str, end: f64) -> MetricInput {
+async fn fetch(
+    prom: &Prometheus,
+    checked: &Checked,
+    m: &MetricQuery,
+    canary: &str,
+    stable: &str,
+    end: f64,
+) -> MetricInput {
     let window = prom_duration(checked.window);
     let step = prom_duration(checked.step);
     let start = end - checked.window.as_secs_f64();
@@ -178,7 +289,10 @@ async fn fetch(prom: &Prometheus, checked: &Checked, m: &MetricQuery, canary: &s
         QueryKind::Continuous => {
             let t = m.query.as_deref().unwrap_or_default();
             let (qc, qs) = (q(t, canary), q(t, stable));
-            let (c, s) = tokio::join!(prom.range(&qc, start, end, checked.step), prom.range(&qs, start, end, checked.step));
+            let (c, s) = tokio::join!(
+                prom.range(&qc, start, end, checked.step),
+                prom.range(&qs, start, end, checked.step)
+            );
             match (c, s) {
                 (Err(e), _) | (_, Err(e)) => missing(e.to_string()),
                 (Ok(c), _) if c.is_empty() => missing("no canary samples".into()),
@@ -187,7 +301,10 @@ async fn fetch(prom: &Prometheus, checked: &Checked, m: &MetricQuery, canary: &s
             }
         }
         QueryKind::Rate => {
-            let (e, t) = (m.errors_query.as_deref().unwrap_or_default(), m.total_query.as_deref().unwrap_or_default());
+            let (e, t) = (
+                m.errors_query.as_deref().unwrap_or_default(),
+                m.total_query.as_deref().unwrap_or_default(),
+            );
             let (qce, qct, qse, qst) = (q(e, canary), q(t, canary), q(e, stable), q(t, stable));
             let (ce, ct, se, st) = tokio::join!(
                 prom.instant_sum(&qce, end),
@@ -196,7 +313,9 @@ async fn fetch(prom: &Prometheus, checked: &Checked, m: &MetricQuery, canary: &s
                 prom.instant_sum(&qst, end),
             );
             match (ce, ct, se, st) {
-                (Err(x), ..) | (_, Err(x), ..) | (_, _, Err(x), _) | (.., Err(x)) => missing(x.to_string()),
+                (Err(x), ..) | (_, Err(x), ..) | (_, _, Err(x), _) | (.., Err(x)) => {
+                    missing(x.to_string())
+                }
                 (_, Ok(None), ..) => missing("no canary traffic (total query empty)".into()),
                 (.., Ok(None)) => missing("no stable traffic (total query empty)".into()),
                 // A counter of errors that never fired has no series at all: zero events.

@@ -35,7 +35,11 @@ pub async fn start(
         }
         None => tokio::spawn(serve_limited(listener, router(service), limits, shutdown)),
     };
-    Ok(Endpoint { addr, tls: is_tls, task })
+    Ok(Endpoint {
+        addr,
+        tls: is_tls,
+        task,
+    })
 }
 
 /// Serves HTTPS on `listener` until `shutdown` completes.

@@ -70,7 +70,8 @@ pub fn parse_answer(content: &str) -> Result<ReviewAnswer, String> {
         let inner = inner.strip_prefix("json").unwrap_or(inner);
         text = inner.strip_suffix("```").unwrap_or(inner).trim();
     }
-    let value: Value = serde_json::from_str(text).map_err(|_| "the answer is not one JSON object".to_owned())?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|_| "the answer is not one JSON object".to_owned())?;
     let answer: ReviewAnswer = serde_json::from_value(value)
         .map_err(|_| "the answer does not match the schema (verdict pass|inconclusive|fail, reason, nothing else)".to_owned())?;
     let reason = answer.reason.trim();
@@ -81,9 +82,14 @@ pub fn parse_answer(content: &str) -> Result<ReviewAnswer, String> {
         return Err("the reason holds control characters".into());
     }
     if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(format!("the reason is longer than {MAX_REASON_CHARS} characters"));
+        return Err(format!(
+            "the reason is longer than {MAX_REASON_CHARS} characters"
+        ));
     }
-    Ok(ReviewAnswer { reason: reason.to_owned(), ..answer })
+    Ok(ReviewAnswer {
+        reason: reason.to_owned(),
+        ..answer
+    })
 }
 
 pub struct LlmReviewer {
@@ -111,13 +117,20 @@ impl LlmReviewer {
             Some(path) => match std::fs::read_to_string(&path) {
                 Ok(t) => Some((t, path)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(ConfigError::Prompt { path, kind: e.kind() }),
+                Err(e) => {
+                    return Err(ConfigError::Prompt {
+                        path,
+                        kind: e.kind(),
+                    });
+                }
             },
             None => None,
         };
         let template = match text {
             Some((t, path)) => Template::parse(&t).ok_or(ConfigError::PromptVersion(path))?,
-            None => Template::parse(PROMPT_V1).ok_or_else(|| ConfigError::Invalid("embedded verdict prompt has no version".into()))?,
+            None => Template::parse(PROMPT_V1).ok_or_else(|| {
+                ConfigError::Invalid("embedded verdict prompt has no version".into())
+            })?,
         };
         let vars = BTreeMap::new();
         let body = template.render(&vars);
@@ -129,7 +142,8 @@ impl LlmReviewer {
         let transport = Transport::new(&cfg, cfg.resolve_key()?)?;
         Ok(Some(LlmReviewer {
             system: system.and_then(header),
-            user: header(user).ok_or_else(|| ConfigError::Invalid("empty verdict prompt".into()))?,
+            user: header(user)
+                .ok_or_else(|| ConfigError::Invalid("empty verdict prompt".into()))?,
             version: template.version.clone(),
             budget: HourlyBudget::new(cfg.calls_per_hour),
             metrics: LlmMetrics::default(),
@@ -152,54 +166,113 @@ impl LlmReviewer {
     pub fn render(&self, input: &ReviewInput) -> Vec<Value> {
         let line = |s: &str| {
             let s = neutralize(&self.redactor.text(s));
-            if s.chars().count() > MAX_LINE_CHARS { s.chars().take(MAX_LINE_CHARS).collect::<String>() + "…" } else { s }
+            if s.chars().count() > MAX_LINE_CHARS {
+                s.chars().take(MAX_LINE_CHARS).collect::<String>() + "…"
+            } else {
+                s
+            }
         };
         let metrics: Vec<String> = input
             .metrics
             .iter()
             .map(|m| {
                 let critical = if m.critical { ", critical" } else { "" };
-                line(&format!("{} (group {}{critical}): {:?}: {}", m.name, m.group, m.classification, m.reason))
+                line(&format!(
+                    "{} (group {}{critical}): {:?}: {}",
+                    m.name, m.group, m.classification, m.reason
+                ))
             })
             .collect();
-        let findings: Vec<String> = input.statistical.reasons.iter().chain(&input.notes).map(|r| line(r)).collect();
+        let findings: Vec<String> = input
+            .statistical
+            .reasons
+            .iter()
+            .chain(&input.notes)
+            .map(|r| line(r))
+            .collect();
         let s = &input.statistical;
         let vars = BTreeMap::from([
             ("schema", answer_schema().to_string()),
-            ("rollout", line(&format!("{}/{}", input.namespace, input.rollout))),
+            (
+                "rollout",
+                line(&format!("{}/{}", input.namespace, input.rollout)),
+            ),
             ("canary", line(&input.canary_hash)),
-            ("verdict", serde_json::to_value(s.verdict).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()),
+            (
+                "verdict",
+                serde_json::to_value(s.verdict)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            ),
             ("score", format!("{:.1}", s.score)),
             ("category", line(&s.category)),
-            ("metrics", if metrics.is_empty() { "(no metrics requested)".into() } else { fenced(&metrics) }),
-            ("findings", if findings.is_empty() { "(none)".into() } else { fenced(&findings) }),
+            (
+                "metrics",
+                if metrics.is_empty() {
+                    "(no metrics requested)".into()
+                } else {
+                    fenced(&metrics)
+                },
+            ),
+            (
+                "findings",
+                if findings.is_empty() {
+                    "(none)".into()
+                } else {
+                    fenced(&findings)
+                },
+            ),
         ]);
         // Defence in depth: every piece was redacted above; the whole is redacted again.
         let msg = |role: &str, t: &Template| json!({"role": role, "content": self.redactor.text(&t.render(&vars))});
-        self.system.iter().map(|t| msg("system", t)).chain(std::iter::once(msg("user", &self.user))).collect()
+        self.system
+            .iter()
+            .map(|t| msg("system", t))
+            .chain(std::iter::once(msg("user", &self.user)))
+            .collect()
     }
 
     async fn ask(&self, input: ReviewInput) -> Result<Review, String> {
         let messages = self.render(&input);
-        let schema_allowed = self.cfg.structured != StructuredMode::JsonObject && !self.json_object_only.load(Ordering::Relaxed);
-        let reply = match self.transport.chat(&self.body(&messages, schema_allowed), &self.metrics, &self.budget).await {
-            Err(CallError::SchemaUnsupported) if schema_allowed && self.cfg.structured == StructuredMode::Auto => {
-                tracing::info!("the LLM server rejected json_schema; verdict reviews use JSON mode from now on");
+        let schema_allowed = self.cfg.structured != StructuredMode::JsonObject
+            && !self.json_object_only.load(Ordering::Relaxed);
+        let reply = match self
+            .transport
+            .chat(
+                &self.body(&messages, schema_allowed),
+                &self.metrics,
+                &self.budget,
+            )
+            .await
+        {
+            Err(CallError::SchemaUnsupported)
+                if schema_allowed && self.cfg.structured == StructuredMode::Auto =>
+            {
+                tracing::info!(
+                    "the LLM server rejected json_schema; verdict reviews use JSON mode from now on"
+                );
                 self.json_object_only.store(true, Ordering::Relaxed);
-                self.transport.chat(&self.body(&messages, false), &self.metrics, &self.budget).await
+                self.transport
+                    .chat(&self.body(&messages, false), &self.metrics, &self.budget)
+                    .await
             }
             other => other,
         }
         .map_err(|e| e.reason())?;
         self.metrics.tokens(reply.tokens_in, reply.tokens_out);
-        let answer = parse_answer(&reply.content).inspect_err(|_| self.metrics.fallback("invalid_answer"))?;
+        let answer = parse_answer(&reply.content)
+            .inspect_err(|_| self.metrics.fallback("invalid_answer"))?;
         let verdict = match answer.verdict {
             ReviewVerdict::Pass => Outcome::Pass,
             ReviewVerdict::Inconclusive => Outcome::Inconclusive,
             ReviewVerdict::Fail => Outcome::Fail,
         };
         // The reason reaches the AnalysisRun: a secret the model repeated must not.
-        Ok(Review { verdict, reason: self.redactor.text(&answer.reason).into_owned() })
+        Ok(Review {
+            verdict,
+            reason: self.redactor.text(&answer.reason).into_owned(),
+        })
     }
 
     fn body(&self, messages: &[Value], json_schema: bool) -> Value {

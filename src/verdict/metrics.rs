@@ -21,17 +21,34 @@ impl Default for VerdictMetrics {
         let mut registry = Registry::default();
         let verdicts = Family::<Labels, Counter>::default();
         // From cache hits (tens of µs) to the default 5 s budget.
-        let duration = Histogram::new([0.0001, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]);
-        registry.register("rollout_doctor_verdicts", "Verdicts answered, by verdict and category", verdicts.clone());
-        registry.register("rollout_doctor_verdict_duration_seconds", "Time to answer POST /v1/verdict", duration.clone());
-        VerdictMetrics { registry, verdicts, duration }
+        let duration = Histogram::new([
+            0.0001, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ]);
+        registry.register(
+            "rollout_doctor_verdicts",
+            "Verdicts answered, by verdict and category",
+            verdicts.clone(),
+        );
+        registry.register(
+            "rollout_doctor_verdict_duration_seconds",
+            "Time to answer POST /v1/verdict",
+            duration.clone(),
+        );
+        VerdictMetrics {
+            registry,
+            verdicts,
+            duration,
+        }
     }
 }
 
 impl VerdictMetrics {
     pub fn observe(&self, verdict: &str, category: &str, took: Duration) {
         self.verdicts
-            .get_or_create(&vec![("verdict".into(), verdict.into()), ("category".into(), category.into())])
+            .get_or_create(&vec![
+                ("verdict".into(), verdict.into()),
+                ("category".into(), category.into()),
+            ])
             .inc();
         self.duration.observe(took.as_secs_f64());
     }

@@ -55,19 +55,42 @@ impl Prometheus {
             .pool_idle_timeout(Duration::from_secs(90))
             .build()
             .map_err(|e| PromError::Transport(e.to_string()))?;
-        Ok(Prometheus { base: base.trim_end_matches('/').to_owned(), http })
+        Ok(Prometheus {
+            base: base.trim_end_matches('/').to_owned(),
+            http,
+        })
     }
 
     /// Finite sample values of every series the query returns, in time order per series.
-    pub async fn range(&self, query: &str, start: f64, end: f64, step: Duration) -> Result<Vec<f64>, PromError> {
+    pub async fn range(
+        &self,
+        query: &str,
+        start: f64,
+        end: f64,
+        step: Duration,
+    ) -> Result<Vec<f64>, PromError> {
         let step = format!("{}", step.as_secs_f64());
-        let params = [("query", query.to_owned()), ("start", fmt_ts(start)), ("end", fmt_ts(end)), ("step", step)];
+        let params = [
+            ("query", query.to_owned()),
+            ("start", fmt_ts(start)),
+            ("end", fmt_ts(end)),
+            ("step", step),
+        ];
         let data = self.call("/api/v1/query_range", &params).await?;
         let series: Vec<Series> = match data.result_type.as_str() {
-            "matrix" => serde_json::from_value(data.result).map_err(|e| PromError::Unexpected(e.to_string()))?,
-            other => return Err(PromError::Unexpected(format!("resultType {other} for a range query"))),
+            "matrix" => serde_json::from_value(data.result)
+                .map_err(|e| PromError::Unexpected(e.to_string()))?,
+            other => {
+                return Err(PromError::Unexpected(format!(
+                    "resultType {other} for a range query"
+                )));
+            }
         };
-        Ok(series.into_iter().flat_map(|s| s.values).filter_map(|(_, v)| finite(&v)).collect())
+        Ok(series
+            .into_iter()
+            .flat_map(|s| s.values)
+            .filter_map(|(_, v)| finite(&v))
+            .collect())
     }
 
     /// The sum over series of an instant query; `None` when nothing (finite) came back.
@@ -76,14 +99,24 @@ impl Prometheus {
         let data = self.call("/api/v1/query", &params).await?;
         let values: Vec<f64> = match data.result_type.as_str() {
             "vector" => {
-                let series: Vec<Series> = serde_json::from_value(data.result).map_err(|e| PromError::Unexpected(e.to_string()))?;
-                series.into_iter().filter_map(|s| s.value).filter_map(|(_, v)| finite(&v)).collect()
+                let series: Vec<Series> = serde_json::from_value(data.result)
+                    .map_err(|e| PromError::Unexpected(e.to_string()))?;
+                series
+                    .into_iter()
+                    .filter_map(|s| s.value)
+                    .filter_map(|(_, v)| finite(&v))
+                    .collect()
             }
             "scalar" => {
-                let (_, v): (f64, String) = serde_json::from_value(data.result).map_err(|e| PromError::Unexpected(e.to_string()))?;
+                let (_, v): (f64, String) = serde_json::from_value(data.result)
+                    .map_err(|e| PromError::Unexpected(e.to_string()))?;
                 finite(&v).into_iter().collect()
             }
-            other => return Err(PromError::Unexpected(format!("resultType {other} for an instant query"))),
+            other => {
+                return Err(PromError::Unexpected(format!(
+                    "resultType {other} for an instant query"
+                )));
+            }
         };
         Ok((!values.is_empty()).then(|| values.iter().sum()))
     }
@@ -92,16 +125,25 @@ impl Prometheus {
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(form(params))
             .send()
             .await
             .map_err(|e| PromError::Transport(e.to_string()))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| PromError::Transport(e.to_string()))?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| PromError::Transport(e.to_string()))?;
         // Prometheus reports bad queries as 400/422 with the same JSON envelope.
         let env: Envelope = serde_json::from_slice(&body).map_err(|_| {
-            PromError::Unexpected(format!("{status} with a non-JSON body ({} bytes)", body.len()))
+            PromError::Unexpected(format!(
+                "{status} with a non-JSON body ({} bytes)",
+                body.len()
+            ))
         })?;
         if env.status != "success" {
             return Err(PromError::Api {
@@ -109,7 +151,8 @@ impl Prometheus {
                 message: env.error.unwrap_or_default(),
             });
         }
-        env.data.ok_or_else(|| PromError::Unexpected("success without data".into()))
+        env.data
+            .ok_or_else(|| PromError::Unexpected("success without data".into()))
     }
 }
 
@@ -130,7 +173,9 @@ fn form(params: &[(&str, String)]) -> String {
 fn encode(s: &str, out: &mut String) {
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -151,7 +196,9 @@ fn finite(v: &str) -> Option<f64> {
 pub fn render(template: &str, hash: &str, window: &str, step: &str) -> String {
     let mut out = template.to_owned();
     for (name, value) in [("hash", hash), ("window", window), ("step", step)] {
-        out = out.replace(&format!("{{{{{name}}}}}"), value).replace(&format!("${{{name}}}"), value);
+        out = out
+            .replace(&format!("{{{{{name}}}}}"), value)
+            .replace(&format!("${{{name}}}"), value);
     }
     out
 }
@@ -169,12 +216,21 @@ mod tests {
 
     #[test]
     fn form_encoding() {
-        assert_eq!(form(&[("query", "a{b=\"c d\"}".into()), ("t", "1.5".into())]), "query=a%7Bb%3D%22c%20d%22%7D&t=1.5");
+        assert_eq!(
+            form(&[("query", "a{b=\"c d\"}".into()), ("t", "1.5".into())]),
+            "query=a%7Bb%3D%22c%20d%22%7D&t=1.5"
+        );
     }
 
     #[test]
     fn render_fills_placeholders() {
-        assert_eq!(render(r#"x{h="{{hash}}"}[{{window}}]"#, "abc", "600s", "15s"), r#"x{h="abc"}[600s]"#);
-        assert_eq!(render(r#"x{h="${hash}"}[${window}:${step}]"#, "abc", "600s", "15s"), r#"x{h="abc"}[600s:15s]"#);
+        assert_eq!(
+            render(r#"x{h="{{hash}}"}[{{window}}]"#, "abc", "600s", "15s"),
+            r#"x{h="abc"}[600s]"#
+        );
+        assert_eq!(
+            render(r#"x{h="${hash}"}[${window}:${step}]"#, "abc", "600s", "15s"),
+            r#"x{h="abc"}[600s:15s]"#
+        );
     }
 }

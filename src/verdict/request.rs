@@ -112,13 +112,24 @@ pub fn check(req: VerdictRequest) -> Result<Checked, String> {
             ));
         }
         if m.name.len() > MAX_NAME || m.name.chars().any(char::is_control) {
-            return Err(format!("metric names are at most {MAX_NAME} printable characters"));
+            return Err(format!(
+                "metric names are at most {MAX_NAME} printable characters"
+            ));
         }
-        for q in [&m.query, &m.errors_query, &m.total_query].into_iter().flatten() {
+        for q in [&m.query, &m.errors_query, &m.total_query]
+            .into_iter()
+            .flatten()
+        {
             check_query(&m.name, q)?;
         }
-        if m.allowed_increase_pct.is_some_and(|p| !p.is_finite() || p < 0.0) || m.weight.is_some_and(|w| !w.is_finite() || w < 0.0) {
-            return Err(format!("metric {:?}: allowedIncreasePct and weight must be finite and >= 0", m.name));
+        if m.allowed_increase_pct
+            .is_some_and(|p| !p.is_finite() || p < 0.0)
+            || m.weight.is_some_and(|w| !w.is_finite() || w < 0.0)
+        {
+            return Err(format!(
+                "metric {:?}: allowedIncreasePct and weight must be finite and >= 0",
+                m.name
+            ));
         }
     }
     let window = parse_duration(req.window.as_deref().unwrap_or("10m"))?;
@@ -136,7 +147,9 @@ pub fn check(req: VerdictRequest) -> Result<Checked, String> {
 /// version read the same series, and an identical pair would pass whatever the canary does.
 fn check_query(metric: &str, q: &str) -> Result<(), String> {
     if q.len() > MAX_QUERY {
-        return Err(format!("metric {metric:?}: queries are at most {MAX_QUERY} bytes"));
+        return Err(format!(
+            "metric {metric:?}: queries are at most {MAX_QUERY} bytes"
+        ));
     }
     if q.chars().any(char::is_control) {
         return Err(format!("metric {metric:?}: control characters in a query"));
@@ -151,7 +164,10 @@ fn check_query(metric: &str, q: &str) -> Result<(), String> {
 
 /// Kubernetes names and hashes: short, lowercase, and safe to splice into a label matcher.
 fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
 }
 
 /// Prometheus-style durations: `500ms`, `15s`, `10m`, `1h`, `1d`.
@@ -219,13 +235,26 @@ mod tests {
 
     #[test]
     fn hashes_cannot_inject_promql() {
-        for hash in [r#"x\"}or{"#, "x\\\\", "a\\nb", "A", "a b", "a|b", "a.*", "}"] {
-            let req: VerdictRequest =
-                serde_json::from_value(serde_json::json!({"namespace": "a", "rollout": "b", "canaryHash": hash})).unwrap();
+        for hash in [
+            r#"x\"}or{"#,
+            "x\\\\",
+            "a\\nb",
+            "A",
+            "a b",
+            "a|b",
+            "a.*",
+            "}",
+        ] {
+            let req: VerdictRequest = serde_json::from_value(
+                serde_json::json!({"namespace": "a", "rollout": "b", "canaryHash": hash}),
+            )
+            .unwrap();
             assert!(check(req).is_err(), "{hash:?}");
         }
         for ns in ["a\"} or vector(1) or {x=\"", "A", ""] {
-            let req: VerdictRequest = serde_json::from_value(serde_json::json!({"namespace": ns, "rollout": "b"})).unwrap();
+            let req: VerdictRequest =
+                serde_json::from_value(serde_json::json!({"namespace": ns, "rollout": "b"}))
+                    .unwrap();
             assert!(check(req).is_err(), "{ns:?}");
         }
     }
@@ -233,8 +262,11 @@ mod tests {
     #[test]
     fn queries_must_select_by_hash_and_stay_bounded() {
         let with = |q: &str| -> Result<Checked, String> {
-            check(serde_json::from_value(serde_json::json!({"namespace": "a", "rollout": "b",
-                "metrics": [{"name": "m", "query": q}]})).unwrap())
+            check(
+                serde_json::from_value(serde_json::json!({"namespace": "a", "rollout": "b",
+                "metrics": [{"name": "m", "query": q}]}))
+                .unwrap(),
+            )
         };
         assert!(with(r#"up{h="{{hash}}"}"#).is_ok());
         assert!(with(r#"up{h="${hash}"}"#).is_ok());

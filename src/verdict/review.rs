@@ -65,14 +65,25 @@ const MAX_REVIEWS: usize = 4096;
 
 impl Reviews {
     pub fn new(reviewer: Arc<dyn VerdictReviewer>, timeout: Duration) -> Reviews {
-        Reviews { reviewer, timeout, states: Arc::default() }
+        Reviews {
+            reviewer,
+            timeout,
+            states: Arc::default(),
+        }
     }
 
     /// Applies a finished review to `resp`, or starts one if none exists for this canary.
     /// Only a statistical pass starts one: a fail cannot change, and a review taken while the
     /// statistics are still inconclusive (too few samples) would see "missing data" and hold
     /// the canary back for the rest of its life.
-    pub fn apply(&self, ns: &str, rollout: &str, canary: &str, resp: &mut VerdictResponse, ctx: &ReviewContext) {
+    pub fn apply(
+        &self,
+        ns: &str,
+        rollout: &str,
+        canary: &str,
+        resp: &mut VerdictResponse,
+        ctx: &ReviewContext,
+    ) {
         let key = (ns.to_owned(), rollout.to_owned(), canary.to_owned());
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
         match states.get(&key) {
@@ -96,7 +107,8 @@ impl Reviews {
     }
 
     fn spawn(&self, key: Key, statistical: VerdictResponse, ctx: ReviewContext) {
-        let (reviewer, states, timeout) = (self.reviewer.clone(), self.states.clone(), self.timeout);
+        let (reviewer, states, timeout) =
+            (self.reviewer.clone(), self.states.clone(), self.timeout);
         let input = ReviewInput {
             namespace: key.0.clone(),
             rollout: key.1.clone(),
@@ -117,7 +129,10 @@ impl Reviews {
                     None
                 }
             };
-            states.lock().unwrap_or_else(|p| p.into_inner()).insert(key, State::Done(result));
+            states
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, State::Done(result));
         });
     }
 }
@@ -127,12 +142,14 @@ impl Reviews {
 fn downgrade(resp: &mut VerdictResponse, review: &Review) {
     let stricter = matches!(
         (resp.verdict, review.verdict),
-        (Outcome::Pass, Outcome::Inconclusive | Outcome::Fail) | (Outcome::Inconclusive, Outcome::Fail)
+        (Outcome::Pass, Outcome::Inconclusive | Outcome::Fail)
+            | (Outcome::Inconclusive, Outcome::Fail)
     );
     if stricter {
         resp.verdict = review.verdict;
         resp.category = "llm".into();
-        resp.reasons.insert(0, format!("llm review: {}", review.reason));
+        resp.reasons
+            .insert(0, format!("llm review: {}", review.reason));
     }
 }
 
@@ -141,12 +158,22 @@ mod tests {
     use super::*;
 
     fn resp(v: Outcome) -> VerdictResponse {
-        VerdictResponse { verdict: v, score: 90.0, category: "healthy".into(), reasons: vec![], canary_hash: None, stable_hash: None }
+        VerdictResponse {
+            verdict: v,
+            score: 90.0,
+            category: "healthy".into(),
+            reasons: vec![],
+            canary_hash: None,
+            stable_hash: None,
+        }
     }
 
     #[test]
     fn a_review_never_upgrades() {
-        let pass = Review { verdict: Outcome::Pass, reason: "fine".into() };
+        let pass = Review {
+            verdict: Outcome::Pass,
+            reason: "fine".into(),
+        };
         let mut r = resp(Outcome::Fail);
         downgrade(&mut r, &pass);
         assert_eq!(r.verdict, Outcome::Fail);
@@ -154,10 +181,22 @@ mod tests {
         downgrade(&mut r, &pass);
         assert_eq!(r.verdict, Outcome::Inconclusive);
         let mut r = resp(Outcome::Fail);
-        downgrade(&mut r, &Review { verdict: Outcome::Inconclusive, reason: "hm".into() });
+        downgrade(
+            &mut r,
+            &Review {
+                verdict: Outcome::Inconclusive,
+                reason: "hm".into(),
+            },
+        );
         assert_eq!(r.verdict, Outcome::Fail);
         let mut r = resp(Outcome::Pass);
-        downgrade(&mut r, &Review { verdict: Outcome::Fail, reason: "stack traces".into() });
+        downgrade(
+            &mut r,
+            &Review {
+                verdict: Outcome::Fail,
+                reason: "stack traces".into(),
+            },
+        );
         assert_eq!((r.verdict, r.category.as_str()), (Outcome::Fail, "llm"));
     }
 
@@ -167,20 +206,32 @@ mod tests {
         fn review(&self, _: ReviewInput) -> ReviewFuture<'_> {
             *self.0.lock().unwrap() += 1;
             let verdict = self.1;
-            Box::pin(async move { Ok(Review { verdict, reason: "fine by me".into() }) })
+            Box::pin(async move {
+                Ok(Review {
+                    verdict,
+                    reason: "fine by me".into(),
+                })
+            })
         }
     }
 
     #[tokio::test]
     async fn only_a_pass_starts_a_review_and_a_pass_review_changes_nothing() {
         let calls = Arc::new(Mutex::new(0));
-        let reviews = Reviews::new(Arc::new(Counting(calls.clone(), Outcome::Pass)), Duration::from_secs(1));
+        let reviews = Reviews::new(
+            Arc::new(Counting(calls.clone(), Outcome::Pass)),
+            Duration::from_secs(1),
+        );
         let ctx = ReviewContext::default();
         for v in [Outcome::Fail, Outcome::Inconclusive] {
             reviews.apply("ns", "web", "abc", &mut resp(v), &ctx);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(*calls.lock().unwrap(), 0, "fail cannot change; inconclusive is too early to judge");
+        assert_eq!(
+            *calls.lock().unwrap(),
+            0,
+            "fail cannot change; inconclusive is too early to judge"
+        );
         reviews.apply("ns", "web", "abc", &mut resp(Outcome::Pass), &ctx);
         tokio::time::sleep(Duration::from_millis(20)).await;
         for v in [Outcome::Pass, Outcome::Inconclusive, Outcome::Fail] {
@@ -194,15 +245,25 @@ mod tests {
     #[tokio::test]
     async fn an_early_inconclusive_does_not_taint_the_review() {
         let calls = Arc::new(Mutex::new(0));
-        let reviews = Reviews::new(Arc::new(Counting(calls.clone(), Outcome::Fail)), Duration::from_secs(1));
+        let reviews = Reviews::new(
+            Arc::new(Counting(calls.clone(), Outcome::Fail)),
+            Duration::from_secs(1),
+        );
         let ctx = ReviewContext::default();
         reviews.apply("ns", "web", "abc", &mut resp(Outcome::Inconclusive), &ctx);
         let mut first_pass = resp(Outcome::Pass);
         reviews.apply("ns", "web", "abc", &mut first_pass, &ctx);
-        assert_eq!(first_pass.verdict, Outcome::Pass, "the review runs in the background");
+        assert_eq!(
+            first_pass.verdict,
+            Outcome::Pass,
+            "the review runs in the background"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
         let mut later = resp(Outcome::Pass);
         reviews.apply("ns", "web", "abc", &mut later, &ctx);
-        assert_eq!((later.verdict, later.category.as_str()), (Outcome::Fail, "llm"));
+        assert_eq!(
+            (later.verdict, later.category.as_str()),
+            (Outcome::Fail, "llm")
+        );
     }
 }

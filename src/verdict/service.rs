@@ -86,8 +86,16 @@ impl VerdictService {
     ) -> VerdictService {
         let evidence = EvidenceConfig::default();
         // Logs must arrive inside the budget, so the collector's per-call timeout is tied to it.
-        let collect = CollectConfig { api_timeout: cfg.budget, tail_lines: 2000, limit_bytes: 1 << 20, ..Default::default() };
-        let collector = kube.clone().filter(|_| cfg.log_judge).map(|c| Collector::new(c, collect, evidence.clone()));
+        let collect = CollectConfig {
+            api_timeout: cfg.budget,
+            tail_lines: 2000,
+            limit_bytes: 1 << 20,
+            ..Default::default()
+        };
+        let collector = kube
+            .clone()
+            .filter(|_| cfg.log_judge)
+            .map(|c| Collector::new(c, collect, evidence.clone()));
         VerdictService {
             cache: Cache::new(cfg.cache_ttl),
             reviews: reviewer.map(|r| Reviews::new(r, cfg.review_timeout)),
@@ -104,14 +112,24 @@ impl VerdictService {
 
     /// The verdict for a checked request, within the budget, with any finished review applied.
     pub async fn verdict(&self, checked: Checked) -> VerdictResponse {
-        let (mut resp, ctx) = match tokio::time::timeout(self.cfg.budget, self.statistical(&checked)).await {
-            Ok(r) => r,
-            Err(_) => bare(self.undecided("deadline", format!("not decided within the {:?} budget", self.cfg.budget))),
-        };
+        let (mut resp, ctx) =
+            match tokio::time::timeout(self.cfg.budget, self.statistical(&checked)).await {
+                Ok(r) => r,
+                Err(_) => bare(self.undecided(
+                    "deadline",
+                    format!("not decided within the {:?} budget", self.cfg.budget),
+                )),
+            };
         if let (Some(reviews), Some(canary)) = (&self.reviews, resp.canary_hash.clone())
             && !matches!(resp.category.as_str(), "deadline" | "internal")
         {
-            reviews.apply(&checked.req.namespace, &checked.req.rollout, &canary, &mut resp, &ctx);
+            reviews.apply(
+                &checked.req.namespace,
+                &checked.req.rollout,
+                &canary,
+                &mut resp,
+                &ctx,
+            );
         }
         resp
     }
@@ -151,14 +169,28 @@ impl VerdictService {
             let why = "metrics requested but no Prometheus is configured".to_owned();
             gates.push(Gate::new(Outcome::Inconclusive, "no_data", vec![why]));
         }
-        let thresholds = Thresholds { pass: self.cfg.pass_threshold, marginal: self.cfg.marginal_threshold };
+        let thresholds = Thresholds {
+            pass: self.cfg.pass_threshold,
+            marginal: self.cfg.marginal_threshold,
+        };
         // `results` is in request order (join_all keeps it), so weights line up by index.
-        let weights: Vec<f64> = c.req.metrics.iter().map(|m| m.weight.unwrap_or(1.0)).collect();
+        let weights: Vec<f64> = c
+            .req
+            .metrics
+            .iter()
+            .map(|m| m.weight.unwrap_or(1.0))
+            .collect();
         let mut resp = judge::combine(&gates, &results, &weights, &thresholds, self.cfg.undecided);
         resp.canary_hash = Some(canary);
         resp.stable_hash = Some(stable);
         let notes = gates.into_iter().flat_map(|g| g.notes).collect();
-        let judged = (resp, Arc::new(ReviewContext { metrics: results, notes }));
+        let judged = (
+            resp,
+            Arc::new(ReviewContext {
+                metrics: results,
+                notes,
+            }),
+        );
         // Only settled answers are cached; a transient failure should be retried next time.
         if judged.0.category != "internal" {
             self.cache.put(key, judged.clone());
@@ -172,24 +204,51 @@ impl VerdictService {
             return Ok((cn.clone(), st.clone()));
         }
         let Some(client) = &self.kube else {
-            return Err(self.undecided("internal", "canaryHash/stableHash not given and no Kubernetes access to read them".into()));
+            return Err(self.undecided(
+                "internal",
+                "canaryHash/stableHash not given and no Kubernetes access to read them".into(),
+            ));
         };
-        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &c.req.namespace, &rollouts());
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(client.clone(), &c.req.namespace, &rollouts());
         let obj = match api.get_opt(&c.req.rollout).await {
             Ok(Some(o)) => o,
-            Ok(None) => return Err(self.undecided("internal", format!("Rollout {}/{} not found", c.req.namespace, c.req.rollout))),
-            Err(e) => return Err(self.undecided("internal", format!("cannot read the Rollout: {e}"))),
+            Ok(None) => {
+                return Err(self.undecided(
+                    "internal",
+                    format!("Rollout {}/{} not found", c.req.namespace, c.req.rollout),
+                ));
+            }
+            Err(e) => {
+                return Err(self.undecided("internal", format!("cannot read the Rollout: {e}")));
+            }
         };
-        let ro: Option<Rollout> = serde_json::to_value(obj).ok().and_then(|v| serde_json::from_value(v).ok());
+        let ro: Option<Rollout> = serde_json::to_value(obj)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok());
         let Some(ro) = ro else {
             return Err(self.undecided("internal", "the Rollout does not decode".into()));
         };
-        let canary = c.req.canary_hash.clone().or_else(|| ro.canary_hash().map(str::to_owned));
-        let stable = c.req.stable_hash.clone().or_else(|| ro.stable_hash().map(str::to_owned));
+        let canary = c
+            .req
+            .canary_hash
+            .clone()
+            .or_else(|| ro.canary_hash().map(str::to_owned));
+        let stable = c
+            .req
+            .stable_hash
+            .clone()
+            .or_else(|| ro.stable_hash().map(str::to_owned));
         match (canary, stable) {
             (Some(cn), Some(st)) if cn != st => Ok((cn, st)),
-            (Some(_), Some(_)) => Err(self.undecided("no_canary_pods", "canary and stable are the same version: nothing to compare".into())),
-            _ => Err(self.undecided("no_canary_pods", "the Rollout's status names no canary and stable hash yet".into())),
+            (Some(_), Some(_)) => Err(self.undecided(
+                "no_canary_pods",
+                "canary and stable are the same version: nothing to compare".into(),
+            )),
+            _ => Err(self.undecided(
+                "no_canary_pods",
+                "the Rollout's status names no canary and stable hash yet".into(),
+            )),
         }
     }
 
@@ -205,7 +264,9 @@ impl VerdictService {
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
-        let Some(expected) = &self.token_digest else { return true };
+        let Some(expected) = &self.token_digest else {
+            return true;
+        };
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -234,7 +295,10 @@ fn constant_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 }
 
 fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// A verdict request is a few KiB (at most 32 metrics); anything near this is not one.
@@ -249,9 +313,16 @@ pub fn router(service: Arc<VerdictService>) -> Router {
         .with_state(service)
 }
 
-async fn handle(State(svc): State<Arc<VerdictService>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(svc): State<Arc<VerdictService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !svc.authorized(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token".into());
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer token".into(),
+        );
     }
     let req: VerdictRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -264,7 +335,11 @@ async fn handle(State(svc): State<Arc<VerdictService>>, headers: HeaderMap, body
     let started = std::time::Instant::now();
     let resp = svc.verdict(checked).await;
     let verdict = serde_json::to_value(resp.verdict).ok();
-    svc.metrics.observe(verdict.as_ref().and_then(|v| v.as_str()).unwrap_or("?"), &resp.category, started.elapsed());
+    svc.metrics.observe(
+        verdict.as_ref().and_then(|v| v.as_str()).unwrap_or("?"),
+        &resp.category,
+        started.elapsed(),
+    );
     tracing::debug!(verdict = ?resp.verdict, category = %resp.category, "verdict");
     axum::Json(resp).into_response()
 }

@@ -14,7 +14,9 @@ pub mod special;
 #[cfg(test)]
 mod tests;
 
-pub use autocorr::{ar1_block_lag1, ar1_variance_inflation, ar1_window, effective_samples, lag1_autocorrelation};
+pub use autocorr::{
+    ar1_block_lag1, ar1_variance_inflation, ar1_window, effective_samples, lag1_autocorrelation,
+};
 pub use rate::{RateTest, rate_test};
 
 use exact::UDistribution;
@@ -63,12 +65,24 @@ pub fn mann_whitney(canary: &[f64], stable: &[f64]) -> Option<MannWhitney> {
 /// Mann-Whitney with the null variance of U multiplied by `variance_inflation` (≥ 1), always
 /// by the normal approximation: for samples that are still autocorrelated, whose U varies
 /// more than the independent-sample formula says.
-pub fn mann_whitney_inflated(canary: &[f64], stable: &[f64], variance_inflation: f64) -> Option<MannWhitney> {
-    let vif = if variance_inflation.is_finite() { variance_inflation.max(1.0) } else { 1.0 };
+pub fn mann_whitney_inflated(
+    canary: &[f64],
+    stable: &[f64],
+    variance_inflation: f64,
+) -> Option<MannWhitney> {
+    let vif = if variance_inflation.is_finite() {
+        variance_inflation.max(1.0)
+    } else {
+        1.0
+    };
     mann_whitney_core(canary, stable, Some(vif))
 }
 
-fn mann_whitney_core(canary: &[f64], stable: &[f64], inflation: Option<f64>) -> Option<MannWhitney> {
+fn mann_whitney_core(
+    canary: &[f64],
+    stable: &[f64],
+    inflation: Option<f64>,
+) -> Option<MannWhitney> {
     let (c, _) = finite_only(canary);
     let (s, _) = finite_only(stable);
     if c.is_empty() || s.is_empty() {
@@ -81,7 +95,11 @@ fn mann_whitney_core(canary: &[f64], stable: &[f64], inflation: Option<f64>) -> 
     let mean = m * n / 2.0;
     let sigma = (null_variance(n1, n2, tie_term) * inflation.unwrap_or(1.0)).sqrt();
     let dz = u - mean;
-    let z = if sigma > 0.0 { (dz - 0.5 * sign(dz)) / sigma } else { 0.0 };
+    let z = if sigma > 0.0 {
+        (dz - 0.5 * sign(dz)) / sigma
+    } else {
+        0.0
+    };
 
     let exact = match inflation {
         Some(_) => None,
@@ -100,7 +118,14 @@ fn mann_whitney_core(canary: &[f64], stable: &[f64], inflation: Option<f64>) -> 
             (two.min(1.0), normal_sf((dz - 0.5) / sigma))
         }
     };
-    Some(MannWhitney { u, z, p_value, p_greater, n_canary: n1, n_stable: n2 })
+    Some(MannWhitney {
+        u,
+        z,
+        p_value,
+        p_greater,
+        n_canary: n1,
+        n_stable: n2,
+    })
 }
 
 fn sign(x: f64) -> f64 {
@@ -115,19 +140,30 @@ fn sign(x: f64) -> f64 {
 fn null_variance(n1: usize, n2: usize, tie_term: f64) -> f64 {
     let (m, n) = (n1 as f64, n2 as f64);
     let total = m + n;
-    let ties = if total > 1.0 { tie_term / (total * (total - 1.0)) } else { 0.0 };
+    let ties = if total > 1.0 {
+        tie_term / (total * (total - 1.0))
+    } else {
+        0.0
+    };
     (m * n / 12.0) * ((total + 1.0) - ties)
 }
 
 /// Sum of the canary's mid-ranks in the pooled sample, and Σ(t³ − t) over tie groups.
 fn rank_sum(c: &[f64], s: &[f64]) -> (f64, f64) {
-    let mut pooled: Vec<(f64, bool)> = c.iter().map(|&x| (x, true)).chain(s.iter().map(|&x| (x, false))).collect();
+    let mut pooled: Vec<(f64, bool)> = c
+        .iter()
+        .map(|&x| (x, true))
+        .chain(s.iter().map(|&x| (x, false)))
+        .collect();
     pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (mut rank_sum, mut tie_term) = (0.0, 0.0);
     let mut i = 0;
     while i < pooled.len() {
         // == rather than total_cmp so that -0.0 and 0.0 tie, as in R.
-        let j = i + pooled[i..].iter().take_while(|p| p.0 == pooled[i].0).count();
+        let j = i + pooled[i..]
+            .iter()
+            .take_while(|p| p.0 == pooled[i].0)
+            .count();
         let mid_rank = (i + 1 + j) as f64 / 2.0;
         let canaries = pooled[i..j].iter().filter(|p| p.1).count();
         rank_sum += mid_rank * canaries as f64;
@@ -140,7 +176,10 @@ fn rank_sum(c: &[f64], s: &[f64]) -> (f64, f64) {
 
 /// Σ(t³ − t) over tie groups of one sorted sample.
 fn tie_term_sorted(xs: &[f64]) -> f64 {
-    xs.chunk_by(|a, b| a == b).map(|g| g.len() as f64).map(|t| t * t * t - t).sum()
+    xs.chunk_by(|a, b| a == b)
+        .map(|g| g.len() as f64)
+        .map(|t| t * t * t - t)
+        .sum()
 }
 
 /// Hodges-Lehmann shift canary − stable with the Moses CI at `confidence` (e.g. 0.99): the
@@ -165,7 +204,10 @@ pub fn hodges_lehmann(canary: &[f64], stable: &[f64], confidence: f64) -> Option
     };
     let alpha = 1.0 - confidence;
     let (_, pooled_ties) = rank_sum(&c, &s);
-    let k = match (pooled_ties == 0.0).then(|| UDistribution::new(c.len(), s.len())).flatten() {
+    let k = match (pooled_ties == 0.0)
+        .then(|| UDistribution::new(c.len(), s.len()))
+        .flatten()
+    {
         Some(dist) => dist.quantile(alpha / 2.0).max(1),
         None => {
             // Shifting canary by a generic d breaks ties between the sides but not within a
@@ -174,7 +216,11 @@ pub fn hodges_lehmann(canary: &[f64], stable: &[f64], confidence: f64) -> Option
             let sigma = null_variance(c.len(), s.len(), tie_term).sqrt();
             let z = normal_quantile(1.0 - alpha / 2.0);
             let k = (mn as f64 / 2.0 - 0.5 - z * sigma).ceil();
-            if k.is_finite() && k >= 1.0 { (k as usize).min(mn) } else { 1 }
+            if k.is_finite() && k >= 1.0 {
+                (k as usize).min(mn)
+            } else {
+                1
+            }
         }
     };
     Some(Shift {

@@ -32,7 +32,10 @@ pub enum TlsError {
 
 /// Loads the chain (leaf first) and the key; any problem is an error naming the file.
 pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
-    let cert_err = |reason: String| TlsError::Cert { path: cert.display().to_string(), reason };
+    let cert_err = |reason: String| TlsError::Cert {
+        path: cert.display().to_string(),
+        reason,
+    };
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .map_err(|e| cert_err(e.to_string()))?
         .collect::<Result<_, _>>()
@@ -41,8 +44,10 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsEr
         return Err(cert_err("no CERTIFICATE block found".into()));
     }
     // The error text of a key parse never holds key material, only what was wrong.
-    let key_der =
-        PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key { path: key.display().to_string(), reason: e.to_string() })?;
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key {
+        path: key.display().to_string(),
+        reason: e.to_string(),
+    })?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut cfg = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -66,7 +71,11 @@ impl TlsListener {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
         let acceptor = tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), tx));
-        Ok(TlsListener { local, ready, acceptor })
+        Ok(TlsListener {
+            local,
+            ready,
+            acceptor,
+        })
     }
 }
 
@@ -76,10 +85,16 @@ impl Drop for TlsListener {
     }
 }
 
-async fn accept_loop(tcp: TcpListener, tls: TlsAcceptor, ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>) {
+async fn accept_loop(
+    tcp: TcpListener,
+    tls: TlsAcceptor,
+    ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+) {
     let permits = Arc::new(Semaphore::new(MAX_HANDSHAKES));
     loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else { return };
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
         let (stream, peer) = match tcp.accept().await {
             Ok(s) => s,
             Err(e) => {
@@ -101,7 +116,9 @@ async fn accept_loop(tcp: TcpListener, tls: TlsAcceptor, ready: mpsc::Sender<(Tl
                 Ok(Ok(conn)) => {
                     let _ = ready.send((conn, peer)).await;
                 }
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "verdict listener: TLS handshake failed"),
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "verdict listener: TLS handshake failed")
+                }
                 Err(_) => tracing::debug!(%peer, "verdict listener: TLS handshake timed out"),
             }
         });

@@ -21,8 +21,15 @@ fn shared_tool() -> Option<PathBuf> {
     if script.is_file() && python_ok {
         return Some(script);
     }
-    let why = if script.is_file() { "python3 with PyYAML is missing".to_owned() } else { format!("{} is absent", script.display()) };
-    assert!(std::env::var_os("ROLLOUT_DOCTOR_REQUIRE_SHARED").is_none(), "fakekube is required but {why}");
+    let why = if script.is_file() {
+        "python3 with PyYAML is missing".to_owned()
+    } else {
+        format!("{} is absent", script.display())
+    };
+    assert!(
+        std::env::var_os("ROLLOUT_DOCTOR_REQUIRE_SHARED").is_none(),
+        "fakekube is required but {why}"
+    );
     eprintln!("skipping: {why}");
     None
 }
@@ -35,13 +42,28 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 fn try_http(addr: &str, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw);
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_owned() };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
     Ok((status, body))
 }
 
@@ -84,15 +106,28 @@ impl FakeKube {
             .expect("python3 runs");
         let start = Instant::now();
         while !ready.exists() {
-            assert!(start.elapsed() < Duration::from_secs(20), "fakekube did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "fakekube did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         let port = std::fs::read_to_string(&ready).unwrap().trim().to_owned();
-        Some(FakeKube { child, addr: format!("127.0.0.1:{port}"), kubeconfig, dir })
+        Some(FakeKube {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+            kubeconfig,
+            dir,
+        })
     }
 
     pub fn control(&self, what: &str, body: &Value) -> Value {
-        let (status, text) = http(&self.addr, "POST", &format!("/_control/{what}"), &body.to_string());
+        let (status, text) = http(
+            &self.addr,
+            "POST",
+            &format!("/_control/{what}"),
+            &body.to_string(),
+        );
         assert!(status < 300, "/_control/{what}: {status} {text}");
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
@@ -109,17 +144,29 @@ impl FakeKube {
     }
 
     pub fn objects(&self, kind: &str) -> Vec<Value> {
-        let (_, text) = http(&self.addr, "GET", &format!("/_control/objects?kind={kind}"), "");
+        let (_, text) = http(
+            &self.addr,
+            "GET",
+            &format!("/_control/objects?kind={kind}"),
+            "",
+        );
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Array(items)) => items,
-            Ok(Value::Object(o)) => o.get("items").and_then(Value::as_array).cloned().unwrap_or_default(),
+            Ok(Value::Object(o)) => o
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
             _ => panic!("objects?kind={kind}: {text}"),
         }
     }
 
     /// `rollout-doctor crd`, as a user installs it.
     pub fn crd(&self) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_rollout-doctor")).arg("crd").output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_rollout-doctor"))
+            .arg("crd")
+            .output()
+            .unwrap();
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     }
@@ -130,7 +177,8 @@ impl Drop for FakeKube {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            let log = std::fs::read_to_string(self.dir.path().join("fakekube.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(self.dir.path().join("fakekube.log")).unwrap_or_default();
             eprintln!("--- fakekube log (last 2 KiB) ---\n{}", tail(&log, 2048));
         }
     }
@@ -153,7 +201,11 @@ pub struct Agent {
 
 impl Agent {
     pub fn start(server: &FakeKube, identity: &str) -> Agent {
-        let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+        let http = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string();
         let log = server.dir.path().join(format!("{identity}.log"));
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_rollout-doctor"))
@@ -167,7 +219,12 @@ impl Agent {
             .stderr(out)
             .spawn()
             .unwrap();
-        Agent { child, identity: identity.into(), http, log }
+        Agent {
+            child,
+            identity: identity.into(),
+            http,
+            log,
+        }
     }
 
     pub fn log(&self) -> String {
@@ -177,8 +234,17 @@ impl Agent {
     /// Waits until the Lease in `default` names this agent (what a user sees with kubectl).
     pub async fn wait_leading(&self, server: &FakeKube) {
         let start = Instant::now();
-        while !server.objects("Lease").iter().any(|l| l["spec"]["holderIdentity"] == self.identity.as_str()) {
-            assert!(start.elapsed() < Duration::from_secs(30), "{} never led:\n{}", self.identity, self.log());
+        while !server
+            .objects("Lease")
+            .iter()
+            .any(|l| l["spec"]["holderIdentity"] == self.identity.as_str())
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{} never led:\n{}",
+                self.identity,
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -186,7 +252,11 @@ impl Agent {
     pub async fn wait_ready(&self) {
         let start = Instant::now();
         while try_http(&self.http, "GET", "/readyz", "").map_or(0, |r| r.0) != 200 {
-            assert!(start.elapsed() < Duration::from_secs(30), "never ready:\n{}", self.log());
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never ready:\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -197,9 +267,13 @@ impl Agent {
 
     /// SIGTERM, as Kubernetes stops a pod; the agent releases its Lease on the way out.
     pub fn stop(mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let start = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() && start.elapsed() < Duration::from_secs(15) {
+        while self.child.try_wait().ok().flatten().is_none()
+            && start.elapsed() < Duration::from_secs(15)
+        {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -210,7 +284,11 @@ impl Drop for Agent {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!("--- {} log (last 4 KiB) ---\n{}", self.identity, tail(&self.log(), 4096));
+            eprintln!(
+                "--- {} log (last 4 KiB) ---\n{}",
+                self.identity,
+                tail(&self.log(), 4096)
+            );
         }
     }
 }

@@ -104,4 +104,3 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
-

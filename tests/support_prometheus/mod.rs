@@ -64,11 +64,23 @@ pub fn openmetrics(series: &[Series]) -> String {
         let members: Vec<&Series> = series.iter().filter(|s| s.family == fam).collect();
         let kind = members[0].kind;
         let _ = writeln!(out, "# TYPE {fam} {kind}");
-        let sample_name = if kind == "counter" { format!("{fam}_total") } else { fam.to_owned() };
+        let sample_name = if kind == "counter" {
+            format!("{fam}_total")
+        } else {
+            fam.to_owned()
+        };
         for s in members {
-            let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            let labels: Vec<String> = s
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{v}\""))
+                .collect();
             for (t, v) in &s.samples {
-                let v = if v.is_nan() { "NaN".to_owned() } else { format!("{v}") };
+                let v = if v.is_nan() {
+                    "NaN".to_owned()
+                } else {
+                    format!("{v}")
+                };
                 let _ = writeln!(out, "{sample_name}{{{}}} {v} {t}", labels.join(","));
             }
         }
@@ -78,7 +90,11 @@ pub fn openmetrics(series: &[Series]) -> String {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Backfills `series` and starts Prometheus on them; `None` when skipping.
@@ -94,14 +110,22 @@ pub async fn start(series: &[Series]) -> Option<Prometheus> {
         .arg(&data)
         .output()
         .expect("run promtool");
-    assert!(out.status.success(), "promtool failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "promtool failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, "global:\n  scrape_interval: 15s\n").unwrap();
     // A port taken between probing and binding makes Prometheus exit: try a few.
     for _ in 0..5 {
         let port = free_port();
         let child = spawn(&prometheus, &data, &config, port, dir.path());
-        let mut p = Prometheus { child, url: format!("http://127.0.0.1:{port}"), _dir: tempfile::tempdir().unwrap() };
+        let mut p = Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: tempfile::tempdir().unwrap(),
+        };
         if wait_ready(&mut p).await {
             p._dir = dir;
             return Some(p);

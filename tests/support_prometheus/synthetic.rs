@@ -28,11 +28,41 @@ pub struct Version {
 }
 
 pub const VERSIONS: [Version; 5] = [
-    Version { hash: STABLE, rps: 20.0, error_ratio: 0.01, latency: 0.200, latency_every: 1 },
-    Version { hash: "healthy-1", rps: 5.0, error_ratio: 0.01, latency: 0.200, latency_every: 1 },
-    Version { hash: "errors-1", rps: 5.0, error_ratio: 0.03, latency: 0.200, latency_every: 1 },
-    Version { hash: "slow-1", rps: 5.0, error_ratio: 0.01, latency: 0.280, latency_every: 1 },
-    Version { hash: "quiet-1", rps: 0.02, error_ratio: 0.0, latency: 0.200, latency_every: 10 },
+    Version {
+        hash: STABLE,
+        rps: 20.0,
+        error_ratio: 0.01,
+        latency: 0.200,
+        latency_every: 1,
+    },
+    Version {
+        hash: "healthy-1",
+        rps: 5.0,
+        error_ratio: 0.01,
+        latency: 0.200,
+        latency_every: 1,
+    },
+    Version {
+        hash: "errors-1",
+        rps: 5.0,
+        error_ratio: 0.03,
+        latency: 0.200,
+        latency_every: 1,
+    },
+    Version {
+        hash: "slow-1",
+        rps: 5.0,
+        error_ratio: 0.01,
+        latency: 0.280,
+        latency_every: 1,
+    },
+    Version {
+        hash: "quiet-1",
+        rps: 0.02,
+        error_ratio: 0.0,
+        latency: 0.200,
+        latency_every: 10,
+    },
 ];
 
 /// 30 minutes of 15 s scrapes ending at `end`, for every version.
@@ -50,7 +80,11 @@ pub fn series(end: i64) -> Vec<Series> {
             err_total += errors;
             ok.push((t, ok_total));
             err.push((t, err_total));
-            let l = if n % v.latency_every == 0 { v.latency * (1.0 + 0.1 * noise.next()) } else { f64::NAN };
+            let l = if n % v.latency_every == 0 {
+                v.latency * (1.0 + 0.1 * noise.next())
+            } else {
+                f64::NAN
+            };
             lat.push((t, l));
         }
         let labels = |code: Option<&str>| {
@@ -58,16 +92,33 @@ pub fn series(end: i64) -> Vec<Series> {
             l.extend(code.map(|c| ("code", c.to_owned())));
             l
         };
-        out.push(Series { family: "http_requests", kind: "counter", labels: labels(Some("200")), samples: ok });
-        out.push(Series { family: "http_requests", kind: "counter", labels: labels(Some("500")), samples: err });
-        out.push(Series { family: "http_request_duration_seconds", kind: "gauge", labels: labels(None), samples: lat });
+        out.push(Series {
+            family: "http_requests",
+            kind: "counter",
+            labels: labels(Some("200")),
+            samples: ok,
+        });
+        out.push(Series {
+            family: "http_requests",
+            kind: "counter",
+            labels: labels(Some("500")),
+            samples: err,
+        });
+        out.push(Series {
+            family: "http_request_duration_seconds",
+            kind: "gauge",
+            labels: labels(None),
+            samples: lat,
+        });
     }
     out
 }
 
 /// Backfilled data ends three hours ago, clear of the head block; requests pass `end`.
 pub fn data_end() -> i64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     now / 60 * 60 - 3 * 3600
 }
-

@@ -16,14 +16,26 @@ async fn limited(limits: ConnLimits) -> super::Service {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(serve_limited(listener, service::router(svc), limits, async move {
-        let _ = rx.await;
-    }));
-    super::Service { url, stop: Some(stop) }
+    tokio::spawn(serve_limited(
+        listener,
+        service::router(svc),
+        limits,
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    super::Service {
+        url,
+        stop: Some(stop),
+    }
 }
 
 fn short() -> ConnLimits {
-    ConnLimits { max_connections: 8, header_timeout: Duration::from_secs(1), request_timeout: Duration::from_secs(5) }
+    ConnLimits {
+        max_connections: 8,
+        header_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(5),
+    }
 }
 
 fn addr(svc: &super::Service) -> String {
@@ -37,7 +49,10 @@ fn body(metrics: serde_json::Value) -> String {
 #[tokio::test]
 async fn a_huge_body_is_413() {
     let svc = super::start(cfg(), None, None, None).await;
-    let huge = format!("{{\"namespace\":\"shop\",\"rollout\":\"web\",\"pad\":\"{}\"}}", "x".repeat(4 << 20));
+    let huge = format!(
+        "{{\"namespace\":\"shop\",\"rollout\":\"web\",\"pad\":\"{}\"}}",
+        "x".repeat(4 << 20)
+    );
     let (status, _) = post(&svc, Some(TOKEN), &huge).await;
     assert_eq!(status, 413);
 }
@@ -62,7 +77,10 @@ async fn promql_smuggled_through_request_fields_is_400() {
 #[tokio::test]
 async fn without_measurements_it_is_never_pass() {
     let svc = super::start(cfg(), None, None, None).await;
-    for metrics in [json!([]), json!([{"name": "latency", "query": "x{h=\"{{hash}}\"}"}])] {
+    for metrics in [
+        json!([]),
+        json!([{"name": "latency", "query": "x{h=\"{{hash}}\"}"}]),
+    ] {
         let (status, v) = post(&svc, Some(TOKEN), &body(metrics)).await;
         assert_eq!(status, 200, "{v}");
         assert_ne!(v["verdict"], "pass", "{v}");
@@ -73,7 +91,9 @@ async fn without_measurements_it_is_never_pass() {
 async fn a_slowloris_client_is_cut_off_and_others_are_served() {
     let svc = limited(short()).await;
     let mut slow = TcpStream::connect(addr(&svc)).await.unwrap();
-    slow.write_all(b"POST /v1/verdict HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    slow.write_all(b"POST /v1/verdict HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
     let dripping = tokio::spawn(async move {
         // One header byte a second, as slowloris does; the server must close the socket.
@@ -82,7 +102,9 @@ async fn a_slowloris_client_is_cut_off_and_others_are_served() {
                 return started.elapsed();
             }
             let mut buf = [0u8; 512];
-            if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_secs(1), slow.read(&mut buf)).await {
+            if let Ok(Ok(0) | Err(_)) =
+                tokio::time::timeout(Duration::from_secs(1), slow.read(&mut buf)).await
+            {
                 return started.elapsed();
             }
         }
@@ -92,7 +114,10 @@ async fn a_slowloris_client_is_cut_off_and_others_are_served() {
     let (status, _) = post(&svc, Some(TOKEN), &body(json!([]))).await;
     assert_eq!(status, 200);
     let cut = dripping.await.unwrap();
-    assert!(cut < Duration::from_secs(4), "slow client held on for {cut:?}");
+    assert!(
+        cut < Duration::from_secs(4),
+        "slow client held on for {cut:?}"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +132,11 @@ async fn idle_connections_neither_exhaust_the_cap_nor_block_requests() {
     let (status, _) = post(&svc, Some(TOKEN), &body(json!([]))).await;
     assert_eq!(status, 200);
     // Served once the idle ones time out (1 s each wave), not never.
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     drop(idle);
 }
 
@@ -121,6 +150,10 @@ async fn two_hundred_idle_connections_do_not_delay_a_request_under_the_default_c
     let started = Instant::now();
     let (status, _) = post(&svc, Some(TOKEN), &body(json!([]))).await;
     assert_eq!(status, 200);
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     drop(idle);
 }

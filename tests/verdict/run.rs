@@ -6,7 +6,11 @@ use super::*;
 use std::process::Stdio;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn kubeconfig(dir: &std::path::Path, server: &FakeApiServer) -> std::path::PathBuf {
@@ -42,8 +46,21 @@ async fn run_serves_verdicts_on_a_replica_that_is_not_the_leader() {
     std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
     let (verdict_port, http_port) = (free_port(), free_port());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rollout-doctor"))
-        .args(["run", "--identity", "replica-b", "--lease-namespace", "rollout-doctor", "--namespace", "shop"])
-        .args(["--http-addr", &format!("127.0.0.1:{http_port}"), "--verdict-addr", &format!("127.0.0.1:{verdict_port}")])
+        .args([
+            "run",
+            "--identity",
+            "replica-b",
+            "--lease-namespace",
+            "rollout-doctor",
+            "--namespace",
+            "shop",
+        ])
+        .args([
+            "--http-addr",
+            &format!("127.0.0.1:{http_port}"),
+            "--verdict-addr",
+            &format!("127.0.0.1:{verdict_port}"),
+        ])
         .arg("--token-file")
         .arg(&token)
         .env("KUBECONFIG", kubeconfig(dir.path(), &server))
@@ -55,32 +72,65 @@ async fn run_serves_verdicts_on_a_replica_that_is_not_the_leader() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let svc = Service { url: format!("http://127.0.0.1:{verdict_port}"), stop: None };
+    let svc = Service {
+        url: format!("http://127.0.0.1:{verdict_port}"),
+        stop: None,
+    };
     let t = Instant::now();
     loop {
-        if reqwest::get(format!("{}/healthz", svc.url)).await.is_ok_and(|r| r.status().is_success()) {
+        if reqwest::get(format!("{}/healthz", svc.url))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         if let Ok(Some(status)) = child.try_wait() {
             let out = child.wait_with_output().await.unwrap();
-            panic!("run exited with {status}: {}", String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "run exited with {status}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        assert!(t.elapsed() < Duration::from_secs(30), "the verdict endpoint did not come up");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the verdict endpoint did not come up"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Auth is on, and the hashes come from the Rollout through the agent's kube client.
     assert_eq!(post(&svc, None, "{}").await.0, 401);
     let v = verdict(&svc, json!({"namespace": "shop", "rollout": "web"})).await;
-    assert_eq!((v["verdict"].as_str(), v["canaryHash"].as_str()), (Some("pass"), Some("canary-1")), "{v}");
-    let lease = server.get("leases", "rollout-doctor", "rollout-doctor").unwrap();
-    assert_eq!(lease["spec"]["holderIdentity"], "replica-a", "this replica answered without leading");
+    assert_eq!(
+        (v["verdict"].as_str(), v["canaryHash"].as_str()),
+        (Some("pass"), Some("canary-1")),
+        "{v}"
+    );
+    let lease = server
+        .get("leases", "rollout-doctor", "rollout-doctor")
+        .unwrap();
+    assert_eq!(
+        lease["spec"]["holderIdentity"], "replica-a",
+        "this replica answered without leading"
+    );
 
     // SIGTERM stops the agent and the endpoint together, cleanly.
     let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output()).await.expect("run did not stop").unwrap();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("run did not stop")
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{}: {stderr}", out.status);
     assert!(stderr.contains("verdict endpoint listening"), "{stderr}");
-    assert!(reqwest::get(format!("{}/healthz", svc.url)).await.is_err(), "the endpoint outlived the agent");
+    assert!(
+        reqwest::get(format!("{}/healthz", svc.url)).await.is_err(),
+        "the endpoint outlived the agent"
+    );
 }

@@ -28,6 +28,10 @@ pub struct DrainConfig {
     /// Longest run of tokens a wildcard may stand for when templates of different token
     /// counts are compared (`0` turns the merge off; see [`merge_stretched`]).
     pub max_stretch: usize,
+    /// Weight of a position where the line holds a whole masked value and the template a
+    /// plain word: a value where a word stood is evidence of another event (`HTTPS` /
+    /// `SOCKS5`); a dotted name may itself be a value (`a.b.Type` / `a.v2.Type`).
+    pub value_mismatch: f32,
 }
 
 impl Default for DrainConfig {
@@ -41,6 +45,7 @@ impl Default for DrainConfig {
             min_siblings: 8,
             sibling_literals: 3,
             max_stretch: 3,
+            value_mismatch: 1.0,
         }
     }
 }
@@ -302,7 +307,7 @@ impl Drain {
             let Some(c) = self.clusters.get(id as usize) else {
                 continue;
             };
-            let (sim, params) = similarity(&c.tokens, toks, &self.weights, self.cfg.var_agree);
+            let (sim, params) = similarity(&c.tokens, toks, &self.weights, &self.cfg);
             if best.is_none_or(|(s, p, _)| sim > s || (sim == s && params > p)) {
                 best = Some((sim, params, id));
             }
@@ -435,7 +440,13 @@ const VAR_MISMATCH_WEIGHT: f32 = 0.3;
 /// where the line's own token was pre-masked are left out: agreeing on `<*>` proves
 /// nothing. Tokens common to most lines (header columns) weigh little, so a short message
 /// behind a long constant header still has to match on its own words.
-fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights, agree: f32) -> (f64, usize) {
+fn similarity(
+    tmpl: &[Box<str>],
+    toks: &Tokens,
+    w: &TokenWeights,
+    cfg: &DrainConfig,
+) -> (f64, usize) {
+    let agree = cfg.var_agree;
     let mut same = 0f32;
     let mut params = 0usize;
     let mut considered = 0f32;
@@ -447,7 +458,13 @@ fn similarity(tmpl: &[Box<str>], toks: &Tokens, w: &TokenWeights, agree: f32) ->
             considered += agree;
             continue;
         }
-        let wi = if var { VAR_MISMATCH_WEIGHT } else { w.get(i) };
+        let wi = if !var {
+            w.get(i)
+        } else if lt == WILDCARD && t.bytes().all(|b| b.is_ascii_alphabetic()) {
+            cfg.value_mismatch
+        } else {
+            VAR_MISMATCH_WEIGHT
+        };
         considered += wi;
         if &**t == WILDCARD {
             // As in Drain, a wildcard is not evidence of similarity: a template only

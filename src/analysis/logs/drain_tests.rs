@@ -221,7 +221,9 @@ fn few_siblings_merge_only_where_the_column_shows_a_value() {
     }
     // A literal user beside the generalised template joins it.
     for u in ["u1x", "u2y", "postgres"] {
-        lines.push(format!("Failed password for invalid user {u} from 1.2.3.4 port 22"));
+        lines.push(format!(
+            "Failed password for invalid user {u} from 1.2.3.4 port 22"
+        ));
     }
     let (_, g) = groups(&lines);
     assert!(g[1] == g[0] && g[2] == g[0], "named values join: {g:?}");
@@ -229,7 +231,10 @@ fn few_siblings_merge_only_where_the_column_shows_a_value() {
     assert_eq!(g[5], g[7]);
     assert_ne!(g[5], g[6], "verbs stay apart");
     assert_ne!(g[9], g[10], "states stay apart");
-    assert!(g[11] == g[13] && g[12] == g[13], "literal joins wildcard: {g:?}");
+    assert!(
+        g[11] == g[13] && g[12] == g[13],
+        "literal joins wildcard: {g:?}"
+    );
 }
 
 #[test]
@@ -248,4 +253,56 @@ fn a_value_with_its_unit_joins_the_bare_value() {
         "app - host close, <*> bytes sent, lifetime <*>"
     );
     assert_ne!(g[0], g[7]);
+}
+
+#[test]
+fn a_value_where_a_word_stood_is_another_event() {
+    // `SOCKS5` masks as a value; the `HTTPS` template must not take it for one (among
+    // other events, so the shared words weigh as they would in a real stream).
+    let mut lines: Vec<String> = (0..40)
+        .map(|i| format!("task {i} finished in {i} ms"))
+        .collect();
+    for i in 0..30 {
+        lines.push(format!(
+            "10.0.0.{i}:443 open through proxy p{i}.example.com:5070 HTTPS"
+        ));
+        if i % 3 == 0 {
+            lines.push(format!(
+                "10.0.0.{i}:443 open through proxy p{i}.example.com:5070 SOCKS5"
+            ));
+        }
+    }
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (d, ids) = mine(DrainConfig::default(), &lines);
+    let (https, socks) = (ids[40], ids[41]);
+    assert_ne!(https, socks, "{}", d.template(https));
+    for (line, id) in lines.iter().zip(&ids).skip(40) {
+        let want = if line.ends_with("SOCKS5") {
+            socks
+        } else {
+            https
+        };
+        assert_eq!(*id, want, "{line}");
+    }
+    assert!(
+        d.template(https).ends_with("HTTPS"),
+        "{}",
+        d.template(https)
+    );
+    // A dotted name may be a value whatever its letters: a digitless one seen first
+    // still takes the masked ones (among other events, so its words weigh as usual).
+    let mut lines: Vec<String> = (0..40)
+        .map(|i| format!("task {i} finished in {i} ms"))
+        .collect();
+    lines
+        .push("Registering class a.b.jobhistory.EventType for class a.b.jobhistory.Handler".into());
+    lines.push(
+        "Registering class a.b.mapreduce.v2.Commit for class a.b.mapreduce.v2.Handler".into(),
+    );
+    lines.push(
+        "Registering class a.b.mapreduce.v2.Job for class a.b.mapreduce.v2.Dispatcher".into(),
+    );
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (_, ids) = mine(DrainConfig::default(), &lines);
+    assert_eq!(ids[40..], [ids[40]; 3]);
 }

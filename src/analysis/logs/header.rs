@@ -8,8 +8,8 @@
 
 use super::hash::FxMap;
 use super::mask::next_token;
-use super::siblings::is_identifier;
 use super::shape::{Shape, is_punct, shape};
+use super::siblings::is_identifier;
 
 /// Tunables, chosen by leave-one-dataset-out on the public LogHub-2k sets (see README).
 #[derive(Debug, Clone)]

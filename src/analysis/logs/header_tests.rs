@@ -75,21 +75,29 @@ fn too_few_lines_teach_nothing_and_a_line_is_never_emptied() {
     assert_eq!(learned(&lines).strip("7 12:00:07"), "7 12:00:07");
 }
 
-
 #[test]
 fn a_free_column_may_hold_a_name_with_spaces() {
     // One program in five logs a two-word name; the separator still ends the header.
     let lines: Vec<String> = (0..40)
         .map(|i| {
-            let prog = ["chrome.exe", "git.exe", "chrome.exe *64", "qq.exe", "sync.exe"][i % 5];
-            format!("[10.30 16:49:{:02}] {prog} - host{i}.example.com:443 {} item {i}", i % 60, WORDS[i % WORDS.len()])
+            let prog = [
+                "chrome.exe",
+                "git.exe",
+                "chrome.exe *64",
+                "qq.exe",
+                "sync.exe",
+            ][i % 5];
+            format!(
+                "[10.30 16:49:{:02}] {prog} - host{i}.example.com:443 {} item {i}",
+                i % 60,
+                WORDS[i % WORDS.len()]
+            )
         })
         .collect();
     let h = learned(&lines);
     assert_eq!(h.strip(&lines[2]), "Accepted item 2");
     assert_eq!(h.strip(&lines[3]), "Failed item 3");
 }
-
 
 #[test]
 fn a_stream_dominated_by_one_event_keeps_its_first_words_in_the_message() {

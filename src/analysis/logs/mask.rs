@@ -194,10 +194,17 @@ pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
     {
         let window = &b[end..b.len().min(q + MAX_BRACKET)];
         if let Some(close) = window.iter().position(|&c| c == b'"')
-            && window[..close].iter().filter(|c| c.is_ascii_whitespace()).count() < MAX_VALUE_WORDS
+            && window[..close]
+                .iter()
+                .filter(|c| c.is_ascii_whitespace())
+                .count()
+                < MAX_VALUE_WORDS
         {
             end += close + 1;
-            end += b[end..].iter().position(|&c| is_separator(c)).unwrap_or(b.len() - end);
+            end += b[end..]
+                .iter()
+                .position(|&c| is_separator(c))
+                .unwrap_or(b.len() - end);
         }
     }
     let (tok, tail) = s.split_at(end);
@@ -218,7 +225,7 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
     }
     let kv = cfg.kv_values && bytes.contains(&b'=');
     // Fast path: most tokens are plain words.
-    if !kv && !bytes.iter().any(u8::is_ascii_digit) && !has_bool(tok) {
+    if !kv && !bytes.iter().any(u8::is_ascii_digit) && !has_word_value(tok) {
         out.push_str(tok);
         return false;
     }
@@ -282,13 +289,30 @@ fn is_bool(seg: &str) -> bool {
     seg.eq_ignore_ascii_case("true") || seg.eq_ignore_ascii_case("false")
 }
 
-/// Cheap pre-check for the fast path: could a segment of `tok` be a boolean?
-fn has_bool(tok: &str) -> bool {
-    tok.len() >= 4 && tok.split(|c: char| c.is_ascii() && is_delim(c as u8)).any(is_bool)
+/// A hash or object id that happens to hold no digit (`abcdeac`, one in a thousand 7-digit
+/// hex ids): no English word of this length uses only the letters a–f but a handful
+/// (`defaced`), while ids of this length are everywhere.
+const HEX_WORD_MIN: usize = 7;
+
+fn is_hex_word(seg: &str) -> bool {
+    seg.len() >= HEX_WORD_MIN && seg.bytes().all(|b| matches!(b, b'a'..=b'f'))
+}
+
+/// A value spelled in letters only: a flag's state or a digitless hex id.
+fn is_word_value(seg: &str) -> bool {
+    is_bool(seg) || is_hex_word(seg)
+}
+
+/// Cheap pre-check for the fast path: could a segment of `tok` be a value in letters?
+fn has_word_value(tok: &str) -> bool {
+    tok.len() >= 4
+        && tok
+            .split(|c: char| c.is_ascii() && is_delim(c as u8))
+            .any(is_word_value)
 }
 
 fn push_segment(seg: &str, value: bool, out: &mut String) -> bool {
-    if (value && !seg.is_empty()) || seg.bytes().any(|b| b.is_ascii_digit()) || is_bool(seg) {
+    if (value && !seg.is_empty()) || seg.bytes().any(|b| b.is_ascii_digit()) || is_word_value(seg) {
         out.push_str(WILDCARD);
         true
     } else {

@@ -16,10 +16,7 @@ fn masks_values_by_shape() {
             "addr 0xdeadbeef size=512 user=alice",
             "addr <*> size=<*> user=<*>",
         ),
-        (
-            "2024-01-02T03:04:05.678Z INFO start",
-            "<*> INFO start",
-        ),
+        ("2024-01-02T03:04:05.678Z INFO start", "<*> INFO start"),
         ("open /var/lib/data/part-00017 failed", "open <*> failed"),
         ("open /etc/hosts failed", "open <*> failed"),
         ("GET /healthz ok", "GET <*> ok"),
@@ -108,14 +105,21 @@ fn a_value_after_a_spaced_equals_sign_is_masked() {
     });
     // A boolean is a value by shape; a plain word is one only by its key.
     t.fill("allDrawn= false mode= ready");
-    assert_eq!(t.iter().collect::<Vec<_>>().join(" "), "allDrawn= <*> mode= ready");
+    assert_eq!(
+        t.iter().collect::<Vec<_>>().join(" "),
+        "allDrawn= <*> mode= ready"
+    );
 }
 
 #[test]
 fn a_request_route_is_one_value_and_joined_values_are_one() {
     // Whatever the route, one request event: LogHub's oracle and every parser baseline
     // take the target for a parameter.
-    for route in ["/v2/9f3c/servers/detail?limit=5", "/latest/meta-data/", "/healthz"] {
+    for route in [
+        "/v2/9f3c/servers/detail?limit=5",
+        "/latest/meta-data/",
+        "/healthz",
+    ] {
         assert_eq!(
             masked(&format!("1.2.3.4 \"GET {route} HTTP/1.1\" status: 200")),
             "<*> \"GET <*> <*>\" status: <*>"
@@ -128,4 +132,12 @@ fn a_request_route_is_one_value_and_joined_values_are_one() {
     assert_eq!(masked("pid 42: up"), "pid <*>: up");
     // Not after a method: a path is one value, as before.
     assert_eq!(masked("open /var/lib/data failed"), "open <*> failed");
+}
+
+#[test]
+fn a_digitless_hex_id_is_a_value_and_short_hex_letters_are_words() {
+    assert_eq!(
+        masked("ActivityRecord{abcdeac u0 app} bead cafe added"),
+        "ActivityRecord{<*> <*> app} bead cafe added"
+    );
 }

@@ -22,11 +22,11 @@ mod weight;
 
 pub use drain::{DrainConfig, OVERFLOW_TEMPLATE};
 pub use header::HeaderConfig;
-pub use tuning::MinerConfig;
-pub use value::MaskConfig;
 pub use miner::{Mined, TemplateMiner};
 pub use reader::{Limits, LineReader, ReadStats};
 pub use tail::cut_note;
+pub use tuning::MinerConfig;
+pub use value::MaskConfig;
 
 use crate::evidence::{LogEvidence, LogStream, Role};
 use crate::redact::Redactor;
@@ -230,7 +230,10 @@ impl Recorder<'_> {
 
 /// The form of a log line that is mined: without ANSI sequences, controls made visible, and
 /// nothing of a private key that spans lines.
-pub fn mineable<'a>(line: &'a str, keys: &mut crate::redact::pem::PemLines) -> std::borrow::Cow<'a, str> {
+pub fn mineable<'a>(
+    line: &'a str,
+    keys: &mut crate::redact::pem::PemLines,
+) -> std::borrow::Cow<'a, str> {
     let visible = crate::text::plain_log_line(line);
     if keys.is_key_line(&visible) {
         std::borrow::Cow::Borrowed(crate::redact::pem::KEY_LINE)

@@ -51,8 +51,10 @@ pub fn merge_siblings(
                 .push(k);
         }
     }
-    let mut groups: Vec<(usize, usize, Vec<usize>)> =
-        by_rest.into_values().filter(|(_, _, m)| m.len() >= 2).collect();
+    let mut groups: Vec<(usize, usize, Vec<usize>)> = by_rest
+        .into_values()
+        .filter(|(_, _, m)| m.len() >= 2)
+        .collect();
     // Deterministic order whatever the map's iteration order.
     groups.sort_unstable();
     for (col, outside, members) in groups {
@@ -92,7 +94,8 @@ pub(super) fn is_identifier(tok: &str) -> bool {
         || (inner(b'_') && b.iter().any(u8::is_ascii_lowercase))
         || inner(b'/')
         || inner(b'@')
-        || b.windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+        || b.windows(2)
+            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
 }
 
 /// An all-capitals word (`LOOKING`, `FAIL_CONTAINER_CLEANUP`): a state or enum constant,
@@ -101,7 +104,9 @@ fn is_constant(tok: &str) -> bool {
     let core = tok.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
     core.len() > 1
         && core.bytes().any(|c| c.is_ascii_uppercase())
-        && core.bytes().all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
+        && core
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
 }
 
 fn root(rep: &[usize], mut k: usize) -> usize {

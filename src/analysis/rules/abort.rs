@@ -120,7 +120,12 @@ fn inferred_deadline_abort(ev: &Evidence) -> Option<Finding> {
     let pods_known = canary_pods(ev).next().is_some();
     let mut ids: Vec<String> = vec![DEADLINE_ABORT_ID.to_owned()];
     ids.extend(abort_condition(ev).map(|c| c.id.clone()));
-    ids.extend(canary_pods(ev).filter(|p| !p.ready).take(1).map(|p| p.id.clone()));
+    ids.extend(
+        canary_pods(ev)
+            .filter(|p| !p.ready)
+            .take(1)
+            .map(|p| p.id.clone()),
+    );
     Some(Finding {
         category: Category::ProgressDeadline,
         confidence: if pods_known { 0.55 } else { 0.45 },

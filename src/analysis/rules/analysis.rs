@@ -22,12 +22,14 @@ pub fn dependency_failure(ev: &Evidence) -> Option<Finding> {
     let first = hits.first()?;
     let target = hits.iter().find_map(|f| dependency_target(&f.example));
     // "while the stable version can" needs a stable sample in which the line would show.
-    let proven_contrast = hits.iter().any(|f| {
-        stable_absence_proven(ev, f) || f.class == LogClass::MoreFrequentInCanary
-    });
+    let proven_contrast = hits
+        .iter()
+        .any(|f| stable_absence_proven(ev, f) || f.class == LogClass::MoreFrequentInCanary);
     let consequence = canary_troubled(ev) || failed_metrics(ev).next().is_some();
     // A dependency error the process died of is no background noise.
-    let fatal = hits.iter().any(|f| f.previous || f.level == LogLevel::Fatal);
+    let fatal = hits
+        .iter()
+        .any(|f| f.previous || f.level == LogLevel::Fatal);
     let base = match (proven_contrast, consequence) {
         (true, true) => 0.85,
         (true, false) => 0.65,
@@ -60,7 +62,9 @@ pub fn dependency_failure(ev: &Evidence) -> Option<Finding> {
 }
 
 /// Unsuccessful, non-dry-run metrics with their run.
-pub(super) fn failed_metrics(ev: &Evidence) -> impl Iterator<Item = (&AnalysisRunFacts, &MetricFacts)> {
+pub(super) fn failed_metrics(
+    ev: &Evidence,
+) -> impl Iterator<Item = (&AnalysisRunFacts, &MetricFacts)> {
     ev.analysis
         .iter()
         .flat_map(|r| r.metrics.iter().map(move |m| (r, m)))
@@ -102,7 +106,10 @@ fn judge(m: &MetricFacts) -> MetricOutcome {
 fn named_in_abort(ev: &Evidence, run: &AnalysisRunFacts, m: &MetricFacts) -> bool {
     // The controller writes both `metric "x"` and `Metric "x"` depending on the outcome.
     let needle = format!("metric \"{}\"", m.name.to_lowercase());
-    let names = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase().contains(&needle));
+    let names = |s: &Option<String>| {
+        s.as_deref()
+            .is_some_and(|s| s.to_lowercase().contains(&needle))
+    };
     names(&ev.incident.message) || names(&run.message)
 }
 

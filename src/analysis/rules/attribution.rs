@@ -33,7 +33,11 @@ fn stream_container<'e>(ev: &'e Evidence, stream: &str) -> Option<&'e ContainerF
 
 /// Every stream the finding was seen in is a sidecar's.
 pub fn sidecar_only(ev: &Evidence, f: &LogFinding) -> bool {
-    let mut found = f.streams.iter().filter_map(|s| stream_container(ev, s)).peekable();
+    let mut found = f
+        .streams
+        .iter()
+        .filter_map(|s| stream_container(ev, s))
+        .peekable();
     found.peek().is_some() && found.all(|c| c.sidecar)
 }
 
@@ -68,10 +72,17 @@ pub fn sidecar_symptom(ev: &Evidence, f: &LogFinding) -> bool {
 /// rates); a thin stable sample proves nothing either way.
 pub fn stable_absence_proven(ev: &Evidence, f: &LogFinding) -> bool {
     let lines = |role: Role| -> u64 {
-        ev.logs.streams.iter().filter(|s| s.role == role).map(|s| s.lines).sum()
+        ev.logs
+            .streams
+            .iter()
+            .filter(|s| s.role == role)
+            .map(|s| s.lines)
+            .sum()
     };
     let (canary, stable) = (lines(Role::Canary), lines(Role::Stable));
-    canary > 0 && f.stable_count == 0 && f.canary_count as f64 * stable as f64 / canary as f64 >= 3.0
+    canary > 0
+        && f.stable_count == 0
+        && f.canary_count as f64 * stable as f64 / canary as f64 >= 3.0
 }
 
 #[cfg(test)]

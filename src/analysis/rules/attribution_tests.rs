@@ -7,7 +7,12 @@ use crate::evidence::testing::*;
 use crate::evidence::*;
 
 /// A canary pod whose app container is in `state` beside a running, ready istio-proxy.
-fn meshed_canary(e: &mut Evidence, state: ContainerStateFact, last: Option<ContainerStateFact>, restarts: i64) {
+fn meshed_canary(
+    e: &mut Evidence,
+    state: ContainerStateFact,
+    last: Option<ContainerStateFact>,
+    restarts: i64,
+) {
     let mut p = pod(Role::Canary, false, state, last, restarts);
     let mut proxy = p.containers[0].clone();
     proxy.id = format!("{}/istio-proxy", p.id);
@@ -22,7 +27,15 @@ fn meshed_canary(e: &mut Evidence, state: ContainerStateFact, last: Option<Conta
 }
 
 fn proxy_log(n: usize, line: &str) -> LogFinding {
-    let mut f = log(n, LogClass::NewInCanary, LogLevel::Error, line, 40, 0, false);
+    let mut f = log(
+        n,
+        LogClass::NewInCanary,
+        LogLevel::Error,
+        line,
+        40,
+        0,
+        false,
+    );
     f.streams = vec!["checkout-c-1/istio-proxy".into()];
     f
 }
@@ -34,10 +47,17 @@ fn attribution_table() {
             name: "a proxy refused by the app's own port is the app's start error",
             build: |e| {
                 e.logs.streams.push(stable_logs());
-                let start_error = ContainerStateFact::Terminated { reason: Some("StartError".into()), exit_code: Some(128), signal: None, message: None };
+                let start_error = ContainerStateFact::Terminated {
+                    reason: Some("StartError".into()),
+                    exit_code: Some(128),
+                    signal: None,
+                    message: None,
+                };
                 meshed_canary(e, waiting("CrashLoopBackOff"), Some(start_error), 4);
                 e.logs.findings.push(proxy_log(1, "error\tRequest to probe app failed: Get \"http://localhost:8080/ready\": dial tcp 127.0.0.1:8080: connect: connection refused"));
-                e.spec_diff.changes.push(change("image", ChangeKind::Changed, "app:1", "app:2"));
+                e.spec_diff
+                    .changes
+                    .push(change("image", ChangeKind::Changed, "app:1", "app:2"));
             },
             category: Category::CrashLoop,
             action: "revert_image",
@@ -76,7 +96,15 @@ fn attribution_table() {
                 canary.lines = 600;
                 e.logs.streams.extend([thin, canary]);
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
-                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Warn, "recommendations: read ECONNRESET", 30, 0, false));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::NewInCanary,
+                    LogLevel::Warn,
+                    "recommendations: read ECONNRESET",
+                    30,
+                    0,
+                    false,
+                ));
                 e.analysis.push(metric("Failed", &["[0.91]"], "prometheus"));
             },
             category: Category::MetricRegression,
@@ -85,8 +113,22 @@ fn attribution_table() {
         Case {
             name: "without stable logs, the dependency error a crashed instance died of decides",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 1)), 5));
-                e.logs.findings.push(log(1, LogClass::Error, LogLevel::Fatal, "FATAL: could not connect to orders-db.shop.svc:5432: connection refused", 5, 0, true));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("CrashLoopBackOff"),
+                    Some(terminated("Error", 1)),
+                    5,
+                ));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::Error,
+                    LogLevel::Fatal,
+                    "FATAL: could not connect to orders-db.shop.svc:5432: connection refused",
+                    5,
+                    0,
+                    true,
+                ));
             },
             category: Category::DependencyFailure,
             action: "check_dependency",
@@ -96,7 +138,15 @@ fn attribution_table() {
             build: |e| {
                 e.logs.streams.push(stable_logs());
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
-                e.logs.findings.push(log(1, LogClass::Error, LogLevel::Error, "read tcp 10.0.0.4:4312->10.96.0.9:8080: read: connection reset by peer", 6, 11, false));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::Error,
+                    LogLevel::Error,
+                    "read tcp 10.0.0.4:4312->10.96.0.9:8080: read: connection reset by peer",
+                    6,
+                    11,
+                    false,
+                ));
                 e.analysis.push(metric("Failed", &["[0.91]"], "prometheus"));
             },
             category: Category::MetricRegression,
@@ -112,7 +162,9 @@ fn abort_provenance_table() {
             name: "progressDeadlineAbort, a generic abort and a canary that never got ready",
             build: |e| {
                 e.incident.progress_deadline_abort = true;
-                e.incident.conditions.push(condition("RolloutAborted", "Progressing"));
+                e.incident
+                    .conditions
+                    .push(condition("RolloutAborted", "Progressing"));
                 e.pods.push(pod(Role::Canary, false, running(), None, 0));
             },
             category: Category::ProgressDeadline,
@@ -122,7 +174,9 @@ fn abort_provenance_table() {
             name: "progressDeadlineAbort but a healthy canary: the operator aborted",
             build: |e| {
                 e.incident.progress_deadline_abort = true;
-                e.incident.conditions.push(condition("RolloutAborted", "Progressing"));
+                e.incident
+                    .conditions
+                    .push(condition("RolloutAborted", "Progressing"));
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
             },
             category: Category::ManualAbort,
@@ -131,9 +185,18 @@ fn abort_provenance_table() {
         Case {
             name: "the deadline sentence as a RolloutAborted event",
             build: |e| {
-                e.incident.conditions.push(condition("RolloutAborted", "Progressing"));
+                e.incident
+                    .conditions
+                    .push(condition("RolloutAborted", "Progressing"));
                 e.pods.push(pod(Role::Canary, false, running(), None, 0));
-                let mut ev = event(1, Role::Canary, "Warning", "RolloutAborted", "ReplicaSet \"checkout-c\" has timed out progressing.", 1);
+                let mut ev = event(
+                    1,
+                    Role::Canary,
+                    "Warning",
+                    "RolloutAborted",
+                    "ReplicaSet \"checkout-c\" has timed out progressing.",
+                    1,
+                );
                 ev.object_kind = "Rollout".into();
                 ev.object_name = "checkout".into();
                 e.events.push(ev);
@@ -144,7 +207,9 @@ fn abort_provenance_table() {
         Case {
             name: "an operator abort without progressDeadlineAbort stays manual",
             build: |e| {
-                e.incident.conditions.push(condition("RolloutAborted", "Progressing"));
+                e.incident
+                    .conditions
+                    .push(condition("RolloutAborted", "Progressing"));
                 e.pods.push(pod(Role::Canary, false, running(), None, 0));
             },
             category: Category::ManualAbort,
@@ -164,8 +229,16 @@ fn a_probe_left_on_a_port_the_canary_moved_away_from_is_named() {
     e.spec_diff.changes.push(ports);
     let d = super::classify(&e).decision;
     assert_eq!(d.category, Category::ProbeFailure);
-    assert!(d.summary.contains("no longer exposes port 8080"), "{}", d.summary);
-    assert!(d.evidence.contains(&"spec/app/ports".to_owned()), "{:?}", d.evidence);
+    assert!(
+        d.summary.contains("no longer exposes port 8080"),
+        "{}",
+        d.summary
+    );
+    assert!(
+        d.evidence.contains(&"spec/app/ports".to_owned()),
+        "{:?}",
+        d.evidence
+    );
     assert!(d.confidence >= 0.9, "{}", d.confidence);
 }
 
@@ -173,7 +246,14 @@ fn a_probe_left_on_a_port_the_canary_moved_away_from_is_named() {
 fn without_pods_the_backoff_event_names_the_crashing_container() {
     let mut e = base();
     e.incident.aborted = false;
-    e.events.push(event(1, Role::Canary, "Warning", "BackOff", "Back-off restarting failed container worker in pod checkout-c-1_shop(0b1f)", 12));
+    e.events.push(event(
+        1,
+        Role::Canary,
+        "Warning",
+        "BackOff",
+        "Back-off restarting failed container worker in pod checkout-c-1_shop(0b1f)",
+        12,
+    ));
     let d = super::classify(&e).decision;
     assert_eq!(d.category, Category::CrashLoop);
     assert_eq!(d.summary, "Canary container worker keeps crashing");

@@ -24,7 +24,8 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
         // containerd reports a missing entrypoint as the last instance's StartError while
         // the container waits in CrashLoopBackOff.
         let start_failed = |s: &ContainerStateFact| {
-            terminated_reason(s).is_some_and(|r| r.contains("StartError") || r.contains("ContainerCannotRun"))
+            terminated_reason(s)
+                .is_some_and(|r| r.contains("StartError") || r.contains("ContainerCannotRun"))
         };
         let last_start_failed = c.last_state.as_ref().is_some_and(start_failed);
         let start_error = matches!(
@@ -35,7 +36,10 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
         if start_error && start_message.is_none() {
             let failed_start = |s: &&ContainerStateFact| {
                 start_failed(s)
-                    || matches!(waiting_reason(s), Some("RunContainerError" | "StartError" | "CreateContainerError"))
+                    || matches!(
+                        waiting_reason(s),
+                        Some("RunContainerError" | "StartError" | "CreateContainerError")
+                    )
             };
             start_message = [Some(&c.state), c.last_state.as_ref()]
                 .into_iter()
@@ -71,17 +75,25 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
     }
     let crashed = container.as_deref();
     let cause = canary_specific_logs(ev)
-        .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error) && !f.example.trim().is_empty())
+        .filter(|f| {
+            matches!(f.level, LogLevel::Fatal | LogLevel::Error) && !f.example.trim().is_empty()
+        })
         .filter(|f| !sidecar_only(ev, f))
         .min_by_key(|f| {
             let elsewhere = crashed.is_some_and(|c| !seen_in(f, c));
-            (elsewhere, !f.previous, f.class, std::cmp::Reverse(crash_cause_weight(&f.example)))
+            (
+                elsewhere,
+                !f.previous,
+                f.class,
+                std::cmp::Reverse(crash_cause_weight(&f.example)),
+            )
         });
     // A container the kubelet killed for failing its probe did not crash: probe_failure
     // explains it, unless the app also died on its own.
     let probe_killed = canary_events(ev).any(|e| {
         let m = e.message.as_deref().unwrap_or("");
-        m.contains("probe, will be restarted") || (e.reason.as_deref() == Some("Killing") && m.contains("probe"))
+        m.contains("probe, will be restarted")
+            || (e.reason.as_deref() == Some("Killing") && m.contains("probe"))
     });
     let died_on_its_own = cause.is_some_and(|f| crash_cause_weight(&f.example) >= 2);
     if let Some(f) = cause {
@@ -103,17 +115,20 @@ pub fn crash_loop(ev: &Evidence) -> Option<Finding> {
         confidence: if probe_killed && !died_on_its_own && !entrypoint {
             0.4
         } else {
-            let base = if entrypoint || cause.is_some() { 0.85 } else { 0.75 };
+            let base = if entrypoint || cause.is_some() {
+                0.85
+            } else {
+                0.75
+            };
             boost(base, usize::from(image_changed.is_some()))
         },
         rule: "canary-crash-loop",
         summary: match cause {
-            Some(f) => format!(
-                "{who} crashes: {}",
-                first_line(&f.example)
-            ),
+            Some(f) => format!("{who} crashes: {}", first_line(&f.example)),
             None => match start_message.or_else(|| entrypoint_event(ev)) {
-                Some(m) if entrypoint => format!("{who} cannot start: {}", first_line(start_failure(m))),
+                Some(m) if entrypoint => {
+                    format!("{who} cannot start: {}", first_line(start_failure(m)))
+                }
                 _ => format!("{who} keeps crashing"),
             },
         },
@@ -148,7 +163,8 @@ fn backoff_container(message: &str) -> Option<String> {
 
 fn state_message(s: &ContainerStateFact) -> Option<&str> {
     match s {
-        ContainerStateFact::Waiting { message, .. } | ContainerStateFact::Terminated { message, .. } => {
+        ContainerStateFact::Waiting { message, .. }
+        | ContainerStateFact::Terminated { message, .. } => {
             message.as_deref().filter(|m| !m.trim().is_empty())
         }
         _ => None,
@@ -164,7 +180,9 @@ fn entrypoint_event(ev: &Evidence) -> Option<&str> {
 /// The runtime's own words after its wrapping: `…unable to start container process: exec:
 /// "/app/x": stat /app/x: no such file or directory: unknown` → `exec: "/app/x": stat …`.
 fn start_failure(m: &str) -> &str {
-    let inner = m.rsplit_once("unable to start container process: ").map_or(m, |(_, r)| r);
+    let inner = m
+        .rsplit_once("unable to start container process: ")
+        .map_or(m, |(_, r)| r);
     inner.strip_suffix(": unknown").unwrap_or(inner)
 }
 
@@ -213,10 +231,17 @@ pub fn probe_failure(ev: &Evidence) -> Option<Finding> {
     // An unchanged probe still aimed at a port the canary stopped exposing.
     let moved = changed
         .is_none()
-        .then(|| probe_events.iter().find_map(|e| moved_port(ev, e.message.as_deref()?)))
+        .then(|| {
+            probe_events
+                .iter()
+                .find_map(|e| moved_port(ev, e.message.as_deref()?))
+        })
         .flatten();
     // A few failures while an app warms up are normal; persistent ones are a cause.
-    let base = match (not_ready_running || failures >= 3, changed.is_some() || moved.is_some()) {
+    let base = match (
+        not_ready_running || failures >= 3,
+        changed.is_some() || moved.is_some(),
+    ) {
         (true, true) => 0.92,
         (true, false) => 0.75,
         (false, true) => 0.6,
@@ -270,9 +295,11 @@ static PROBE_PORT: LazyLock<Regex> = LazyLock::new(|| {
 fn moved_port<'e>(ev: &'e Evidence, message: &str) -> Option<(&'e SpecChange, u16)> {
     let port: u16 = PROBE_PORT.captures(message)?[1].parse().ok()?;
     let exposes = |v: &Option<serde_json::Value>| {
-        v.as_ref()
-            .and_then(|v| v.as_array())
-            .is_some_and(|ports| ports.iter().any(|p| p["containerPort"].as_u64() == Some(u64::from(port))))
+        v.as_ref().and_then(|v| v.as_array()).is_some_and(|ports| {
+            ports
+                .iter()
+                .any(|p| p["containerPort"].as_u64() == Some(u64::from(port)))
+        })
     };
     ev.spec_diff
         .changes

@@ -105,7 +105,10 @@ pub fn finding_for(ev: &Evidence, category: Category) -> Option<Finding> {
     if category == Category::Unknown {
         return Some(unknown(ev));
     }
-    RULES.iter().filter_map(|rule| rule(ev)).find(|f| f.category == category)
+    RULES
+        .iter()
+        .filter_map(|rule| rule(ev))
+        .find(|f| f.category == category)
 }
 
 fn unknown(ev: &Evidence) -> Finding {
@@ -150,6 +153,6 @@ pub(crate) fn boost(base: f64, supports: usize) -> f64 {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod attribution_tests;
+#[cfg(test)]
+mod tests;

@@ -49,10 +49,16 @@ pub static DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
 static TARGETS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     let host = r"([a-z0-9][a-z0-9.\-]*[a-z0-9](?::\d{2,5})?)";
     [
-        re(&format!(r"(?i)(?:dial\s+tcp|lookup|getaddrinfo\s+\w+)\s+\[?{host}")),
-        re(&format!(r#"(?i)\b(?:host|hostname|server|addr|address|url)\s*[=:]\s*['"`]?(?:[a-z]+://)?{host}"#)),
+        re(&format!(
+            r"(?i)(?:dial\s+tcp|lookup|getaddrinfo\s+\w+)\s+\[?{host}"
+        )),
+        re(&format!(
+            r#"(?i)\b(?:host|hostname|server|addr|address|url)\s*[=:]\s*['"`]?(?:[a-z]+://)?{host}"#
+        )),
         re(r"(?i)\b([a-z][a-z0-9.\-]*[a-z0-9]:\d{2,5})\b"),
-        re(&format!(r#"(?i)(?:connect(?:ing)?\s+to|reach|from)\s+['"`]?(?:[a-z]+://)?{host}"#)),
+        re(&format!(
+            r#"(?i)(?:connect(?:ing)?\s+to|reach|from)\s+['"`]?(?:[a-z]+://)?{host}"#
+        )),
     ]
 });
 
@@ -76,17 +82,24 @@ pub fn dependency_target(line: &str) -> Option<String> {
 }
 
 /// `inventory-api responded 403`: a bare service name is a target only in this form.
-static RESPONDER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b([a-z][a-z0-9\-]*[a-z0-9])\s+(?:responded|returned|replied)(?:\s+with)?\s+(?:status\s+)?[45]\d\d\b"));
+static RESPONDER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b([a-z][a-z0-9\-]*[a-z0-9])\s+(?:responded|returned|replied)(?:\s+with)?\s+(?:status\s+)?[45]\d\d\b",
+    )
+});
 
 /// The app or its runtime says memory ran out.
 pub static OUT_OF_MEMORY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)out\s+of\s+memory|MemoryError|OutOfMemoryError|heap\s+out\s+of\s+memory|allocation\s+failed|cannot\s+allocate\s+memory|runtime:\s+out\s+of\s+memory|oom[-_ ]?kill|memory\s+limit")
+    re(
+        r"(?i)out\s+of\s+memory|MemoryError|OutOfMemoryError|heap\s+out\s+of\s+memory|allocation\s+failed|cannot\s+allocate\s+memory|runtime:\s+out\s+of\s+memory|oom[-_ ]?kill|memory\s+limit",
+    )
 });
 
 static ROOT_CAUSE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*Caused by:"));
 static EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(panic:|fatal error:|Uncaught|Unhandled|[\w.$]*(Error|Exception)\b:?)|SIGSEGV|segmentation fault|Exception in thread")
+    re(
+        r"(?i)^\s*(panic:|fatal error:|Uncaught|Unhandled|[\w.$]*(Error|Exception)\b:?)|SIGSEGV|segmentation fault|Exception in thread",
+    )
 });
 
 /// How much a line says about why a process died: a Java root cause over an exception or
@@ -234,8 +247,14 @@ mod tests {
         );
         assert_eq!(dependency_target("connection refused"), None);
         let pgx = r#"msg="failed to connect to database" error="failed to connect to `host=orders-db.orders.svc user=app`: hostname resolving error""#;
-        assert_eq!(dependency_target(pgx).as_deref(), Some("orders-db.orders.svc"));
-        assert_eq!(dependency_target("getaddrinfo ENOTFOUND payments.internal").as_deref(), Some("payments.internal"));
+        assert_eq!(
+            dependency_target(pgx).as_deref(),
+            Some("orders-db.orders.svc")
+        );
+        assert_eq!(
+            dependency_target("getaddrinfo ENOTFOUND payments.internal").as_deref(),
+            Some("payments.internal")
+        );
         let pino = r#"{"hostname":"cart-web-69b","err":{"message":"inventory-api responded 403 Forbidden"}}"#;
         assert_eq!(dependency_target(pino).as_deref(), Some("inventory-api"));
     }

@@ -3,11 +3,11 @@
 //! statement is weaker than the object it speaks for: each kind of evidence that could have
 //! contradicted it and is absent from the snapshot lowers the confidence.
 
+use super::Finding;
 use super::signals::{canary_pods, canary_troubled};
 use super::workload::images_of;
-use super::Finding;
 use crate::diagnosis::{Action, Category};
-use crate::evidence::stated::{statements, Claim, Statement};
+use crate::evidence::stated::{Claim, Statement, statements};
 use crate::evidence::status_text::{MetricAssessment, Outcome, WorkloadCause};
 use crate::evidence::*;
 
@@ -28,11 +28,7 @@ fn run_unseen(ev: &Evidence, run: Option<&str>) -> f64 {
         Some(r) => ev.analysis.iter().any(|a| a.name == r),
         None => !ev.analysis.is_empty(),
     };
-    if present {
-        0.0
-    } else {
-        0.1
-    }
+    if present { 0.0 } else { 0.1 }
 }
 
 fn round(x: f64) -> f64 {

@@ -18,8 +18,19 @@ fn rules_table() {
         Case {
             name: "OOM beats the crash loop it causes",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
-                e.spec_diff.changes.push(change("resources.limits.memory", ChangeKind::Changed, "512Mi", "256Mi"));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("CrashLoopBackOff"),
+                    Some(terminated("OOMKilled", 137)),
+                    4,
+                ));
+                e.spec_diff.changes.push(change(
+                    "resources.limits.memory",
+                    ChangeKind::Changed,
+                    "512Mi",
+                    "256Mi",
+                ));
             },
             category: Category::OomKilled,
             action: "raise_memory_limit",
@@ -27,8 +38,16 @@ fn rules_table() {
         Case {
             name: "image pull",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("ImagePullBackOff"), None, 0));
-                e.spec_diff.changes.push(change("image", ChangeKind::Changed, "app:1", "app:2"));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("ImagePullBackOff"),
+                    None,
+                    0,
+                ));
+                e.spec_diff
+                    .changes
+                    .push(change("image", ChangeKind::Changed, "app:1", "app:2"));
             },
             category: Category::ImagePull,
             action: "revert_image",
@@ -36,9 +55,24 @@ fn rules_table() {
         Case {
             name: "CreateContainerConfigError with the lost env var",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("CreateContainerConfigError"), None, 0));
-                e.events.push(event(1, Role::Canary, "Warning", "Failed", "Error: secret \"db\" not found", 5));
-                e.spec_diff.changes.push(change("env.DB_PASSWORD", ChangeKind::Changed, "", ""));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("CreateContainerConfigError"),
+                    None,
+                    0,
+                ));
+                e.events.push(event(
+                    1,
+                    Role::Canary,
+                    "Warning",
+                    "Failed",
+                    "Error: secret \"db\" not found",
+                    5,
+                ));
+                e.spec_diff
+                    .changes
+                    .push(change("env.DB_PASSWORD", ChangeKind::Changed, "", ""));
             },
             category: Category::ConfigMissing,
             action: "restore_env",
@@ -46,9 +80,28 @@ fn rules_table() {
         Case {
             name: "app reports a missing env var in its previous log",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 1)), 3));
-                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Fatal, "FATAL: environment variable PAYMENTS_URL is not set", 3, 0, true));
-                e.spec_diff.changes.push(change("env.PAYMENTS_URL", ChangeKind::Removed, "http://payments", ""));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("CrashLoopBackOff"),
+                    Some(terminated("Error", 1)),
+                    3,
+                ));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::NewInCanary,
+                    LogLevel::Fatal,
+                    "FATAL: environment variable PAYMENTS_URL is not set",
+                    3,
+                    0,
+                    true,
+                ));
+                e.spec_diff.changes.push(change(
+                    "env.PAYMENTS_URL",
+                    ChangeKind::Removed,
+                    "http://payments",
+                    "",
+                ));
             },
             category: Category::ConfigMissing,
             action: "restore_env",
@@ -56,9 +109,25 @@ fn rules_table() {
         Case {
             name: "panic with a new image",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 2)), 5));
-                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Fatal, "panic: runtime error: invalid memory address or nil pointer dereference", 5, 0, true));
-                e.spec_diff.changes.push(change("image", ChangeKind::Changed, "app:1", "app:2"));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("CrashLoopBackOff"),
+                    Some(terminated("Error", 2)),
+                    5,
+                ));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::NewInCanary,
+                    LogLevel::Fatal,
+                    "panic: runtime error: invalid memory address or nil pointer dereference",
+                    5,
+                    0,
+                    true,
+                ));
+                e.spec_diff
+                    .changes
+                    .push(change("image", ChangeKind::Changed, "app:1", "app:2"));
             },
             category: Category::CrashLoop,
             action: "revert_image",
@@ -67,8 +136,20 @@ fn rules_table() {
             name: "persistent readiness failures after a probe change",
             build: |e| {
                 e.pods.push(pod(Role::Canary, false, running(), None, 0));
-                e.events.push(event(1, Role::Canary, "Warning", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404", 40));
-                e.spec_diff.changes.push(change("readinessProbe", ChangeKind::Changed, "/healthz", "/health"));
+                e.events.push(event(
+                    1,
+                    Role::Canary,
+                    "Warning",
+                    "Unhealthy",
+                    "Readiness probe failed: HTTP probe failed with statuscode: 404",
+                    40,
+                ));
+                e.spec_diff.changes.push(change(
+                    "readinessProbe",
+                    ChangeKind::Changed,
+                    "/healthz",
+                    "/health",
+                ));
             },
             category: Category::ProbeFailure,
             action: "fix_probe",
@@ -77,8 +158,16 @@ fn rules_table() {
             name: "one warm-up probe failure does not hide a measured regression",
             build: |e| {
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
-                e.events.push(event(1, Role::Canary, "Warning", "Unhealthy", "Readiness probe failed: connection refused", 1));
-                e.analysis.push(metric("Failed", &["[0.21]", "[0.19]"], "prometheus"));
+                e.events.push(event(
+                    1,
+                    Role::Canary,
+                    "Warning",
+                    "Unhealthy",
+                    "Readiness probe failed: connection refused",
+                    1,
+                ));
+                e.analysis
+                    .push(metric("Failed", &["[0.21]", "[0.19]"], "prometheus"));
             },
             category: Category::MetricRegression,
             action: "investigate_regression",
@@ -87,7 +176,8 @@ fn rules_table() {
             name: "NaN measurements are an analysis error",
             build: |e| {
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
-                e.analysis.push(metric("Failed", &["[NaN]", "[]"], "prometheus"));
+                e.analysis
+                    .push(metric("Failed", &["[NaN]", "[]"], "prometheus"));
             },
             category: Category::AnalysisError,
             action: "fix_analysis_query",
@@ -95,7 +185,13 @@ fn rules_table() {
         Case {
             name: "a crashing canary explains the broken analysis",
             build: |e| {
-                e.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("Error", 1)), 6));
+                e.pods.push(pod(
+                    Role::Canary,
+                    false,
+                    waiting("CrashLoopBackOff"),
+                    Some(terminated("Error", 1)),
+                    6,
+                ));
                 e.analysis.push(metric("Error", &[""], "prometheus"));
             },
             category: Category::CrashLoop,
@@ -106,7 +202,15 @@ fn rules_table() {
             build: |e| {
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
                 e.logs.streams.extend([stable_logs(), canary_logs()]);
-                e.logs.findings.push(log(1, LogClass::NewInCanary, LogLevel::Error, "dial tcp 10.0.4.2:5432: connect: connection refused", 120, 0, false));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::NewInCanary,
+                    LogLevel::Error,
+                    "dial tcp 10.0.4.2:5432: connect: connection refused",
+                    120,
+                    0,
+                    false,
+                ));
                 e.analysis.push(metric("Failed", &["[0.3]"], "prometheus"));
             },
             category: Category::DependencyFailure,
@@ -117,7 +221,15 @@ fn rules_table() {
             build: |e| {
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
                 e.logs.streams.push(stable_logs());
-                e.logs.findings.push(log(1, LogClass::Error, LogLevel::Error, "dial tcp 10.0.4.2:5432: connect: connection refused", 3, 4, false));
+                e.logs.findings.push(log(
+                    1,
+                    LogClass::Error,
+                    LogLevel::Error,
+                    "dial tcp 10.0.4.2:5432: connect: connection refused",
+                    3,
+                    4,
+                    false,
+                ));
                 e.analysis.push(metric("Failed", &["[0.3]"], "prometheus"));
             },
             category: Category::MetricRegression,
@@ -126,7 +238,9 @@ fn rules_table() {
         Case {
             name: "aborted with a healthy canary",
             build: |e| {
-                e.incident.conditions.push(condition("RolloutAborted", "Progressing"));
+                e.incident
+                    .conditions
+                    .push(condition("RolloutAborted", "Progressing"));
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
             },
             category: Category::ManualAbort,
@@ -136,14 +250,21 @@ fn rules_table() {
             name: "deadline with nothing more specific",
             build: |e| {
                 e.incident.aborted = false;
-                e.incident.conditions.push(condition("ProgressDeadlineExceeded", "Progressing"));
+                e.incident
+                    .conditions
+                    .push(condition("ProgressDeadlineExceeded", "Progressing"));
             },
             category: Category::ProgressDeadline,
             action: "investigate",
         },
         Case {
             name: "invalid spec",
-            build: |e| e.incident.conditions.push(ConditionFact { status: "True".into(), ..condition("InvalidSpec", "InvalidSpec") }),
+            build: |e| {
+                e.incident.conditions.push(ConditionFact {
+                    status: "True".into(),
+                    ..condition("InvalidSpec", "InvalidSpec")
+                })
+            },
             category: Category::InvalidSpec,
             action: "fix_spec",
         },
@@ -153,7 +274,14 @@ fn rules_table() {
                 let mut p = pod(Role::Canary, false, waiting("ContainerCreating"), None, 0);
                 p.phase = Some("Pending".into());
                 e.pods.push(p);
-                e.events.push(event(1, Role::Canary, "Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient memory.", 12));
+                e.events.push(event(
+                    1,
+                    Role::Canary,
+                    "Warning",
+                    "FailedScheduling",
+                    "0/3 nodes are available: 3 Insufficient memory.",
+                    12,
+                ));
             },
             category: Category::Unschedulable,
             action: "fix_scheduling",
@@ -163,7 +291,14 @@ fn rules_table() {
             build: |e| {
                 e.incident.aborted = false;
                 e.pods.push(pod(Role::Canary, true, running(), None, 0));
-                e.events.push(event(1, Role::Canary, "Warning", "FailedScheduling", "0/3 nodes are available", 1));
+                e.events.push(event(
+                    1,
+                    Role::Canary,
+                    "Warning",
+                    "FailedScheduling",
+                    "0/3 nodes are available",
+                    1,
+                ));
             },
             category: Category::Unknown,
             action: "investigate",
@@ -183,7 +318,13 @@ fn rules_table() {
             name: "problems of the stable version are not the canary's",
             build: |e| {
                 e.incident.aborted = false;
-                e.pods.push(pod(Role::Stable, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 9));
+                e.pods.push(pod(
+                    Role::Stable,
+                    false,
+                    waiting("CrashLoopBackOff"),
+                    Some(terminated("OOMKilled", 137)),
+                    9,
+                ));
             },
             category: Category::Unknown,
             action: "investigate",
@@ -201,7 +342,15 @@ pub(super) fn check(cases: impl IntoIterator<Item = Case>) {
         let out = classify(&ev);
         let d = &out.decision;
         if d.category != case.category || d.action.name() != case.action {
-            failures.push(format!("{}: expected {}/{}, got {}/{} ({})", case.name, case.category, case.action, d.category, d.action.name(), d.rule));
+            failures.push(format!(
+                "{}: expected {}/{}, got {}/{} ({})",
+                case.name,
+                case.category,
+                case.action,
+                d.category,
+                d.action.name(),
+                d.rule
+            ));
         }
         assert!((0.0..=1.0).contains(&d.confidence), "{}", case.name);
         let ids: Vec<String> = ev.items().into_iter().map(|i| i.id).collect();
@@ -215,25 +364,51 @@ pub(super) fn check(cases: impl IntoIterator<Item = Case>) {
 #[test]
 fn decision_and_alternatives_are_disjoint_and_ordered() {
     let mut ev = base();
-    ev.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
-    ev.incident.conditions.push(condition("ProgressDeadlineExceeded", "Progressing"));
+    ev.pods.push(pod(
+        Role::Canary,
+        false,
+        waiting("CrashLoopBackOff"),
+        Some(terminated("OOMKilled", 137)),
+        4,
+    ));
+    ev.incident
+        .conditions
+        .push(condition("ProgressDeadlineExceeded", "Progressing"));
     let out = classify(&ev);
     assert_eq!(out.decision.category, Category::OomKilled);
     let alts: Vec<Category> = out.alternatives.iter().map(|f| f.category).collect();
-    assert!(alts.contains(&Category::CrashLoop) && alts.contains(&Category::ProgressDeadline), "{alts:?}");
+    assert!(
+        alts.contains(&Category::CrashLoop) && alts.contains(&Category::ProgressDeadline),
+        "{alts:?}"
+    );
     assert!(!alts.contains(&Category::OomKilled));
-    assert!(out.alternatives.windows(2).all(|w| w[0].confidence >= w[1].confidence));
+    assert!(
+        out.alternatives
+            .windows(2)
+            .all(|w| w[0].confidence >= w[1].confidence)
+    );
 }
 
 #[test]
 fn memory_suggestion_restores_a_lowered_limit_or_grows_by_half() {
     let mut ev = base();
-    ev.pods.push(pod(Role::Canary, false, waiting("CrashLoopBackOff"), Some(terminated("OOMKilled", 137)), 4));
+    ev.pods.push(pod(
+        Role::Canary,
+        false,
+        waiting("CrashLoopBackOff"),
+        Some(terminated("OOMKilled", 137)),
+        4,
+    ));
     let suggested = |ev: &Evidence| match classify(ev).decision.action {
         Action::RaiseMemoryLimit { suggested, .. } => suggested,
         other => panic!("{other:?}"),
     };
     assert_eq!(suggested(&ev).as_deref(), Some("384Mi"));
-    ev.spec_diff.changes.push(change("resources.limits.memory", ChangeKind::Changed, "1Gi", "256Mi"));
+    ev.spec_diff.changes.push(change(
+        "resources.limits.memory",
+        ChangeKind::Changed,
+        "1Gi",
+        "256Mi",
+    ));
     assert_eq!(suggested(&ev).as_deref(), Some("1Gi"));
 }

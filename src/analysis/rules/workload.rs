@@ -281,7 +281,13 @@ pub fn oom_killed(ev: &Evidence) -> Option<Finding> {
     }
     // What the app said as memory ran out, from the killed instance first.
     let mut said = canary_logs_matching(ev, &OUT_OF_MEMORY);
-    said.sort_by_key(|f| (!f.previous, f.class, std::cmp::Reverse(f.example.len().min(200))));
+    said.sort_by_key(|f| {
+        (
+            !f.previous,
+            f.class,
+            std::cmp::Reverse(f.example.len().min(200)),
+        )
+    });
     ids.extend(said.iter().take(2).map(|f| f.id.clone()));
     let container = hit.map(|c| c.name.clone());
     let limit_change = ev.spec_diff.changes.iter().find(|c| {

@@ -13,7 +13,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { pass: 95.0, marginal: 75.0 }
+        Self {
+            pass: 95.0,
+            marginal: 75.0,
+        }
     }
 }
 
@@ -48,7 +51,12 @@ pub fn score(results: &[MetricResult], thresholds: &Thresholds) -> Score {
 /// critical metric that could not be judged keeps the verdict from Pass; no judged metric at
 /// all is Inconclusive, never Pass.
 pub fn score_weighted(results: &[MetricResult], weights: &[f64], thresholds: &Thresholds) -> Score {
-    let weight = |i: usize| weights.get(i).copied().map_or(1.0, |w| if w.is_finite() && w > 0.0 { w } else { 0.0 });
+    let weight = |i: usize| {
+        weights
+            .get(i)
+            .copied()
+            .map_or(1.0, |w| if w.is_finite() && w > 0.0 { w } else { 0.0 })
+    };
     let mut reasons = Vec::new();
     // (group, judged weight, passed weight, judged count)
     let mut groups: Vec<(String, f64, f64, usize)> = Vec::new();
@@ -83,9 +91,15 @@ pub fn score_weighted(results: &[MetricResult], weights: &[f64], thresholds: &Th
             reasons.push(format!("group {name}: no metric could be judged"));
         }
     }
-    let critical_failed: Vec<&MetricResult> =
-        results.iter().filter(|r| r.critical && matches!(r.classification, Classification::High | Classification::Low)).collect();
-    let critical_unjudged = results.iter().any(|r| r.critical && !r.classification.is_judged());
+    let critical_failed: Vec<&MetricResult> = results
+        .iter()
+        .filter(|r| {
+            r.critical && matches!(r.classification, Classification::High | Classification::Low)
+        })
+        .collect();
+    let critical_unjudged = results
+        .iter()
+        .any(|r| r.critical && !r.classification.is_judged());
 
     let (pass, marginal) = sane_thresholds(thresholds);
     let (score, verdict) = if !critical_failed.is_empty() {
@@ -100,7 +114,10 @@ pub fn score_weighted(results: &[MetricResult], weights: &[f64], thresholds: &Th
         let total = group_scores.iter().map(|g| g.1).sum::<f64>() / group_scores.len() as f64;
         let verdict = if total >= pass {
             if critical_unjudged {
-                reasons.insert(0, format!("score {total:.1}, but a critical metric could not be judged"));
+                reasons.insert(
+                    0,
+                    format!("score {total:.1}, but a critical metric could not be judged"),
+                );
                 Verdict::Inconclusive
             } else {
                 Verdict::Pass
@@ -114,13 +131,22 @@ pub fn score_weighted(results: &[MetricResult], weights: &[f64], thresholds: &Th
         };
         (total, verdict)
     };
-    Score { score, groups: group_scores, verdict, reasons }
+    Score {
+        score,
+        groups: group_scores,
+        verdict,
+        reasons,
+    }
 }
 
 /// NaN thresholds fall back to the defaults, and marginal never exceeds pass.
 fn sane_thresholds(t: &Thresholds) -> (f64, f64) {
     let d = Thresholds::default();
     let pass = if t.pass.is_nan() { d.pass } else { t.pass };
-    let marginal = if t.marginal.is_nan() { d.marginal } else { t.marginal };
+    let marginal = if t.marginal.is_nan() {
+        d.marginal
+    } else {
+        t.marginal
+    };
     (pass, marginal.min(pass))
 }

@@ -13,7 +13,9 @@ pub fn effective_samples(series: &[f64], window: usize) -> Vec<f64> {
     let (xs, _) = finite_only(series);
     let w = window.max(1);
     // Dividing before adding keeps means of values near f64::MAX finite.
-    xs.chunks_exact(w).map(|chunk| chunk.iter().map(|x| x / w as f64).sum()).collect()
+    xs.chunks_exact(w)
+        .map(|chunk| chunk.iter().map(|x| x / w as f64).sum())
+        .collect()
 }
 
 /// Sample lag-1 autocorrelation of the finite values, in [-1, 1]; `None` below 3 values or

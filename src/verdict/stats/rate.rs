@@ -22,10 +22,19 @@ pub struct RateTest {
 }
 
 /// `None` when a count is negative or non-finite, or a total is not positive and finite.
-pub fn rate_test(canary_events: f64, canary_total: f64, stable_events: f64, stable_total: f64) -> Option<RateTest> {
+pub fn rate_test(
+    canary_events: f64,
+    canary_total: f64,
+    stable_events: f64,
+    stable_total: f64,
+) -> Option<RateTest> {
     let count_ok = |x: f64| x.is_finite() && x >= 0.0;
     let total_ok = |t: f64| t.is_finite() && t > 0.0;
-    if !(count_ok(canary_events) && count_ok(stable_events) && total_ok(canary_total) && total_ok(stable_total)) {
+    if !(count_ok(canary_events)
+        && count_ok(stable_events)
+        && total_ok(canary_total)
+        && total_ok(stable_total))
+    {
         return None;
     }
     let canary_rate = canary_events / canary_total;
@@ -37,7 +46,12 @@ pub fn rate_test(canary_events: f64, canary_total: f64, stable_events: f64, stab
     };
     let p0 = canary_total / (canary_total + stable_total);
     let p_greater = binomial_sf(canary_events, canary_events + stable_events, p0);
-    Some(RateTest { canary_rate, stable_rate, ratio, p_greater })
+    Some(RateTest {
+        canary_rate,
+        stable_rate,
+        ratio,
+        p_greater,
+    })
 }
 
 /// P(X ≥ x) for X ~ Binomial(n, p), continuous in x.
@@ -53,7 +67,11 @@ fn binomial_sf(x: f64, n: f64, p: f64) -> f64 {
         None => {
             // Only for counts in the billions, where the normal approximation is excellent.
             let sd = (n * p * (1.0 - p)).sqrt();
-            if sd > 0.0 { normal_sf((x - 0.5 - n * p) / sd) } else { 0.0 }
+            if sd > 0.0 {
+                normal_sf((x - 0.5 - n * p) / sd)
+            } else {
+                0.0
+            }
         }
     }
 }

@@ -100,12 +100,12 @@ fn cases() -> Vec<Case> {
         Case {
             name: "F: no difference, n = 25 vs 20 (exact)",
             canary: vec![
-                0.21, 0.35, 0.18, 0.42, 0.27, 0.31, 0.24, 0.39, 0.22, 0.30, 0.26, 0.33, 0.19, 0.28, 0.37, 0.25, 0.29,
-                0.34, 0.23, 0.32, 0.36, 0.20, 0.40, 0.38, 0.41,
+                0.21, 0.35, 0.18, 0.42, 0.27, 0.31, 0.24, 0.39, 0.22, 0.30, 0.26, 0.33, 0.19, 0.28,
+                0.37, 0.25, 0.29, 0.34, 0.23, 0.32, 0.36, 0.20, 0.40, 0.38, 0.41,
             ],
             stable: vec![
-                0.205, 0.345, 0.185, 0.415, 0.275, 0.305, 0.245, 0.385, 0.225, 0.295, 0.265, 0.335, 0.195, 0.285,
-                0.365, 0.255, 0.291, 0.343, 0.233, 0.327,
+                0.205, 0.345, 0.185, 0.415, 0.275, 0.305, 0.245, 0.385, 0.225, 0.295, 0.265, 0.335,
+                0.195, 0.285, 0.365, 0.255, 0.291, 0.343, 0.233, 0.327,
             ],
             w: 272.0,
             p_default: 0.626653403568196,
@@ -120,7 +120,10 @@ fn cases() -> Vec<Case> {
 }
 
 fn close(got: f64, want: f64, tol: f64, what: &str) {
-    assert!((got - want).abs() <= tol, "{what}: got {got}, R says {want} (tol {tol})");
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, R says {want} (tol {tol})"
+    );
 }
 
 #[test]
@@ -130,7 +133,12 @@ fn mann_whitney_matches_r_default() {
         close(mw.u, c.w, 1e-9, &format!("{} W", c.name));
         // Exact and normal-with-ties p-values are both computed to near machine precision.
         close(mw.p_value, c.p_default, 1e-9, &format!("{} p", c.name));
-        close(mw.p_greater, c.p_greater_default, 1e-9, &format!("{} p greater", c.name));
+        close(
+            mw.p_greater,
+            c.p_greater_default,
+            1e-9,
+            &format!("{} p greater", c.name),
+        );
         assert_eq!((mw.n_canary, mw.n_stable), (c.canary.len(), c.stable.len()));
     }
 }
@@ -139,8 +147,18 @@ fn mann_whitney_matches_r_default() {
 fn forced_normal_matches_r_exact_false() {
     for c in cases() {
         let mw = mann_whitney_inflated(&c.canary, &c.stable, 1.0).unwrap();
-        close(mw.p_value, c.p_normal.0, 1e-9, &format!("{} normal p", c.name));
-        close(mw.p_greater, c.p_normal.1, 1e-9, &format!("{} normal p greater", c.name));
+        close(
+            mw.p_value,
+            c.p_normal.0,
+            1e-9,
+            &format!("{} normal p", c.name),
+        );
+        close(
+            mw.p_greater,
+            c.p_normal.1,
+            1e-9,
+            &format!("{} normal p greater", c.name),
+        );
     }
 }
 
@@ -166,7 +184,12 @@ fn inflating_the_variance_weakens_the_evidence() {
     let plain = mann_whitney_inflated(&c.canary, &c.stable, 1.0).unwrap();
     let wide = mann_whitney_inflated(&c.canary, &c.stable, 4.0).unwrap();
     close(wide.u, plain.u, 0.0, "U unchanged");
-    close(wide.z, plain.z / 2.0, 1e-12, "z halves when the variance quadruples");
+    close(
+        wide.z,
+        plain.z / 2.0,
+        1e-12,
+        "z halves when the variance quadruples",
+    );
     assert!(wide.p_value > 10.0 * plain.p_value);
 }
 
@@ -187,19 +210,29 @@ fn degenerate_inputs_do_not_panic() {
     assert_eq!(clean, dirty);
     // Extremes that overflow a subtraction still give an ordered, NaN-free interval.
     let s = hodges_lehmann(&[f64::MAX, -f64::MAX, 0.0], &[-f64::MAX, 1.0], 0.9).unwrap();
-    assert!(!s.estimate.is_nan() && s.low <= s.estimate && s.estimate <= s.high, "{s:?}");
+    assert!(
+        !s.estimate.is_nan() && s.low <= s.estimate && s.estimate <= s.high,
+        "{s:?}"
+    );
     let one = hodges_lehmann(&[3.0], &[1.0], 0.95).unwrap();
     assert_eq!((one.estimate, one.low, one.high), (2.0, 2.0, 2.0));
 }
 
 #[test]
 fn kth_difference_equals_sorting_all_pairs() {
-    let x: Vec<f64> = (0..37).map(|i| ((i * 7919) % 101) as f64 * 0.37 - 5.0).collect();
-    let y: Vec<f64> = (0..23).map(|i| ((i * 104_729) % 89) as f64 * 0.51 - 9.0).collect();
+    let x: Vec<f64> = (0..37)
+        .map(|i| ((i * 7919) % 101) as f64 * 0.37 - 5.0)
+        .collect();
+    let y: Vec<f64> = (0..23)
+        .map(|i| ((i * 104_729) % 89) as f64 * 0.51 - 9.0)
+        .collect();
     let (mut xs, mut ys) = (x.clone(), y.clone());
     xs.sort_by(f64::total_cmp);
     ys.sort_by(f64::total_cmp);
-    let mut all: Vec<f64> = x.iter().flat_map(|a| y.iter().map(move |b| a - b)).collect();
+    let mut all: Vec<f64> = x
+        .iter()
+        .flat_map(|a| y.iter().map(move |b| a - b))
+        .collect();
     all.sort_by(f64::total_cmp);
     for k in [1, 2, 100, 425, 426, 850, all.len()] {
         assert_eq!(kth_difference(&xs, &ys, k), all[k - 1], "k = {k}");
@@ -212,7 +245,12 @@ fn exact_distribution_matches_r() {
     let d = UDistribution::new(8, 7).unwrap();
     close(d.cdf(10.0), 0.02004662004662, 1e-12, "pwilcox(10, 8, 7)");
     assert_eq!(d.quantile(0.025), 11);
-    close(UDistribution::new(20, 25).unwrap().cdf(100.0), 0.000203943958490669, 1e-15, "pwilcox(100, 20, 25)");
+    close(
+        UDistribution::new(20, 25).unwrap().cdf(100.0),
+        0.000203943958490669,
+        1e-15,
+        "pwilcox(100, 20, 25)",
+    );
     // The largest exact case still sums to one (counts are exact i128).
     let big = UDistribution::new(49, 49).unwrap();
     close(big.cdf(2401.0), 1.0, 1e-15, "total");
@@ -225,9 +263,24 @@ fn normal_functions_match_r() {
     // pnorm(-3); pnorm(1.5); pnorm(-8); qnorm(0.995); qnorm(0.001)
     close(normal_cdf(-3.0), 0.00134989803163009, 1e-15, "pnorm(-3)");
     close(normal_cdf(1.5), 0.933192798731142, 1e-14, "pnorm(1.5)");
-    close(normal_cdf(-8.0) / 6.22096057427178e-16, 1.0, 1e-10, "pnorm(-8) relative");
-    close(normal_quantile(0.995), 2.5758293035489, 1e-12, "qnorm(0.995)");
-    close(normal_quantile(0.001), -3.09023230616781, 1e-12, "qnorm(0.001)");
+    close(
+        normal_cdf(-8.0) / 6.22096057427178e-16,
+        1.0,
+        1e-10,
+        "pnorm(-8) relative",
+    );
+    close(
+        normal_quantile(0.995),
+        2.5758293035489,
+        1e-12,
+        "qnorm(0.995)",
+    );
+    close(
+        normal_quantile(0.001),
+        -3.09023230616781,
+        1e-12,
+        "qnorm(0.001)",
+    );
 }
 
 #[test]
@@ -250,7 +303,12 @@ fn rate_test_matches_r() {
         let r = rate_test(ce, ct, se, st).unwrap();
         // Relative, since the far tail matters as much as the bulk.
         let tol = 1e-9 * f64::max(want, 1e-300);
-        close(r.p_greater, want, tol, &format!("rate {ce}/{ct} vs {se}/{st}"));
+        close(
+            r.p_greater,
+            want,
+            tol,
+            &format!("rate {ce}/{ct} vs {se}/{st}"),
+        );
         close(r.canary_rate, ce / ct, 0.0, "canary rate");
     }
 }
@@ -261,9 +319,24 @@ fn rate_test_edges() {
     assert_eq!((r.ratio, r.p_greater), (1.0, 1.0));
     let r = rate_test(5.0, 100.0, 0.0, 100.0).unwrap();
     assert_eq!(r.ratio, f64::INFINITY);
-    close(r.p_greater, 0.5f64.powi(5), 1e-15, "all five events on the canary");
-    close(rate_test(10.0, 100.0, 5.0, 100.0).unwrap().ratio, 2.0, 1e-15, "ratio");
-    for bad in [(-1.0, 1.0, 1.0, 1.0), (1.0, 0.0, 1.0, 1.0), (f64::NAN, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, f64::INFINITY)] {
+    close(
+        r.p_greater,
+        0.5f64.powi(5),
+        1e-15,
+        "all five events on the canary",
+    );
+    close(
+        rate_test(10.0, 100.0, 5.0, 100.0).unwrap().ratio,
+        2.0,
+        1e-15,
+        "ratio",
+    );
+    for bad in [
+        (-1.0, 1.0, 1.0, 1.0),
+        (1.0, 0.0, 1.0, 1.0),
+        (f64::NAN, 1.0, 1.0, 1.0),
+        (1.0, 1.0, 1.0, f64::INFINITY),
+    ] {
         assert!(rate_test(bad.0, bad.1, bad.2, bad.3).is_none(), "{bad:?}");
     }
     // Huge counts go through the continued fraction (or its normal fallback) without hanging.
@@ -273,14 +346,27 @@ fn rate_test_edges() {
 
 #[test]
 fn autocorrelation_and_windows() {
-    assert_eq!(effective_samples(&[1.0, 3.0, 5.0, 7.0, 9.0], 2), vec![2.0, 6.0]);
+    assert_eq!(
+        effective_samples(&[1.0, 3.0, 5.0, 7.0, 9.0], 2),
+        vec![2.0, 6.0]
+    );
     assert_eq!(effective_samples(&[1.0, f64::NAN, 3.0], 0), vec![1.0, 3.0]);
     assert!(effective_samples(&[1.0], 5).is_empty());
     assert_eq!(lag1_autocorrelation(&[1.0, 1.0, 1.0, 1.0]), None);
     assert_eq!(lag1_autocorrelation(&[1.0, 2.0]), None);
     // acf(c(1, 2, 3, 4, 5, 6), plot = FALSE)$acf[2] == 0.5
-    close(lag1_autocorrelation(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap(), 0.5, 1e-12, "acf trend");
-    close(lag1_autocorrelation(&[1.0, -1.0, 1.0, -1.0, 1.0, -1.0]).unwrap(), -5.0 / 6.0, 1e-12, "acf alternating");
+    close(
+        lag1_autocorrelation(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap(),
+        0.5,
+        1e-12,
+        "acf trend",
+    );
+    close(
+        lag1_autocorrelation(&[1.0, -1.0, 1.0, -1.0, 1.0, -1.0]).unwrap(),
+        -5.0 / 6.0,
+        1e-12,
+        "acf alternating",
+    );
     assert_eq!(ar1_window(0.0), 1);
     assert_eq!(ar1_window(0.8), 9);
     assert_eq!(ar1_window(f64::NAN), 1);
@@ -288,11 +374,25 @@ fn autocorrelation_and_windows() {
     // Window means of φ = 0.8 at w = 9 keep ρ ≈ 0.32: check the closed form against the
     // brute-force double sum of φ^|i−j| over two adjacent windows.
     let (phi, w) = (0.8_f64, 9_i32);
-    let cov = |off: i32| -> f64 { (0..w).flat_map(|i| (0..w).map(move |j| phi.powi((i - j - off).abs()))).sum() };
-    close(ar1_block_lag1(phi, 9), cov(w) / cov(0), 1e-12, "block lag-1");
+    let cov = |off: i32| -> f64 {
+        (0..w)
+            .flat_map(|i| (0..w).map(move |j| phi.powi((i - j - off).abs())))
+            .sum()
+    };
+    close(
+        ar1_block_lag1(phi, 9),
+        cov(w) / cov(0),
+        1e-12,
+        "block lag-1",
+    );
     close(ar1_block_lag1(phi, 9), 0.3233, 1e-4, "block lag-1 value");
     // w = 1 is the series itself: ρ_B(1) = φ.
     close(ar1_block_lag1(0.5, 1), 0.5, 1e-12, "w = 1");
     // And for B → ∞ the inflation of the raw series tends to (1 + φ) / (1 − φ).
-    close(ar1_variance_inflation(0.5, 1, 1_000_000), 3.0, 1e-4, "raw AR(1) inflation");
+    close(
+        ar1_variance_inflation(0.5, 1, 1_000_000),
+        3.0,
+        1e-4,
+        "raw AR(1) inflation",
+    );
 }

@@ -1,9 +1,18 @@
 //! Discovery documents: /version, /api, /api/v1, /apis, /apis/{group}/{version}.
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::store::ResourceDef;
 
-const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 pub fn version() -> Value {
     json!({
@@ -39,8 +48,10 @@ pub fn group_list(resources: &[ResourceDef]) -> Value {
     let groups: Vec<Value> = groups
         .into_iter()
         .map(|(g, vs)| {
-            let versions: Vec<Value> =
-                vs.iter().map(|v| json!({ "groupVersion": format!("{g}/{v}"), "version": v })).collect();
+            let versions: Vec<Value> = vs
+                .iter()
+                .map(|v| json!({ "groupVersion": format!("{g}/{v}"), "version": v }))
+                .collect();
             json!({ "name": g, "versions": versions, "preferredVersion": versions[0] })
         })
         .collect();
@@ -50,7 +61,10 @@ pub fn group_list(resources: &[ResourceDef]) -> Value {
 /// `None` when no resource is served for the group/version (the server answers 404).
 pub fn resource_list(resources: &[ResourceDef], group: &str, version: &str) -> Option<Value> {
     let mut out = vec![];
-    for r in resources.iter().filter(|r| r.group == group && r.version == version) {
+    for r in resources
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
         let mut main = json!({
             "name": r.plural,
             "singularName": r.kind.to_lowercase(),
@@ -63,7 +77,11 @@ pub fn resource_list(resources: &[ResourceDef], group: &str, version: &str) -> O
         }
         out.push(main);
         for sub in &r.subresources {
-            let verbs: &[&str] = if sub == "status" { &["get", "patch", "update"] } else { &["get"] };
+            let verbs: &[&str] = if sub == "status" {
+                &["get", "patch", "update"]
+            } else {
+                &["get"]
+            };
             out.push(json!({
                 "name": format!("{}/{sub}", r.plural),
                 "singularName": "",
@@ -76,6 +94,12 @@ pub fn resource_list(resources: &[ResourceDef], group: &str, version: &str) -> O
     if out.is_empty() {
         return None;
     }
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out }))
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out }),
+    )
 }

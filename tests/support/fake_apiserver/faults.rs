@@ -1,7 +1,7 @@
 //! Kubernetes `Status` errors and test-injected faults.
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::store::ResourceDef;
 
@@ -19,7 +19,12 @@ pub struct Fault {
 impl Fault {
     /// Every request containing `path_contains` fails with `status`, forever.
     pub fn new(status: u16, path_contains: &str) -> Self {
-        Fault { method: None, path_contains: path_contains.to_string(), status, times: None }
+        Fault {
+            method: None,
+            path_contains: path_contains.to_string(),
+            status,
+            times: None,
+        }
     }
     pub fn method(mut self, method: &str) -> Self {
         self.method = Some(method.to_string());
@@ -30,7 +35,9 @@ impl Fault {
         self
     }
     pub(crate) fn matches(&self, method: &str, path_and_query: &str) -> bool {
-        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && path_and_query.contains(&self.path_contains)
             && self.times != Some(0)
     }
@@ -68,7 +75,11 @@ pub struct ApiError {
 
 /// `pods` for core, `rollouts.argoproj.io` otherwise (the apiserver's qualified resource).
 pub fn qualified(res: &ResourceDef) -> String {
-    if res.group.is_empty() { res.plural.clone() } else { format!("{}.{}", res.plural, res.group) }
+    if res.group.is_empty() {
+        res.plural.clone()
+    } else {
+        format!("{}.{}", res.plural, res.group)
+    }
 }
 
 fn details(res: &ResourceDef, name: &str) -> Value {
@@ -81,7 +92,12 @@ fn details(res: &ResourceDef, name: &str) -> Value {
 
 impl ApiError {
     pub fn new(code: u16, message: impl Into<String>) -> Self {
-        ApiError { code, reason: reason_for(code).to_string(), message: message.into(), details: None }
+        ApiError {
+            code,
+            reason: reason_for(code).to_string(),
+            message: message.into(),
+            details: None,
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, message)
@@ -99,7 +115,10 @@ impl ApiError {
     }
     pub fn conflict(res: &ResourceDef, name: &str, why: &str) -> Self {
         let q = qualified(res);
-        let mut e = Self::new(409, format!("Operation cannot be fulfilled on {q} \"{name}\": {why}"));
+        let mut e = Self::new(
+            409,
+            format!("Operation cannot be fulfilled on {q} \"{name}\": {why}"),
+        );
         e.details = Some(details(res, name));
         e
     }
@@ -111,7 +130,10 @@ impl ApiError {
         )
     }
     pub fn invalid(res: &ResourceDef, name: &str, why: &str) -> Self {
-        let mut e = Self::new(422, format!("{}.{} \"{name}\" is invalid: {why}", res.kind, res.group));
+        let mut e = Self::new(
+            422,
+            format!("{}.{} \"{name}\" is invalid: {why}", res.kind, res.group),
+        );
         if res.group.is_empty() {
             e.message = format!("{} \"{name}\" is invalid: {why}", res.kind);
         }
@@ -142,7 +164,12 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (code, [("content-type", "application/json")], self.status().to_string()).into_response()
+        (
+            code,
+            [("content-type", "application/json")],
+            self.status().to_string(),
+        )
+            .into_response()
     }
 }
 

@@ -10,7 +10,11 @@ use super::store::Store;
 fn names(pod: &Value, field: &str) -> Vec<String> {
     pod.pointer(&format!("/spec/{field}"))
         .and_then(Value::as_array)
-        .map(|cs| cs.iter().filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string)).collect())
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -20,20 +24,29 @@ fn truthy(q: &HashMap<String, String>, k: &str) -> bool {
 
 /// The waiting reason of a container that has not started, if any.
 fn waiting_reason(pod: &Value, container: &str) -> Option<String> {
-    ["containerStatuses", "initContainerStatuses"].iter().find_map(|f| {
-        pod.pointer(&format!("/status/{f}"))?
-            .as_array()?
-            .iter()
-            .find(|s| s.get("name").and_then(Value::as_str) == Some(container))?
-            .pointer("/state/waiting/reason")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    })
+    ["containerStatuses", "initContainerStatuses"]
+        .iter()
+        .find_map(|f| {
+            pod.pointer(&format!("/status/{f}"))?
+                .as_array()?
+                .iter()
+                .find(|s| s.get("name").and_then(Value::as_str) == Some(container))?
+                .pointer("/state/waiting/reason")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
 }
 
-pub(crate) fn serve(store: &Store, ns: &str, pod_name: &str, q: &HashMap<String, String>) -> Result<Response, ApiError> {
+pub(crate) fn serve(
+    store: &Store,
+    ns: &str,
+    pod_name: &str,
+    q: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
     let res = store.resolve("pods").expect("pods are registered");
-    let pod = store.get(&res, ns, pod_name).ok_or_else(|| ApiError::not_found(&res, pod_name))?;
+    let pod = store
+        .get(&res, ns, pod_name)
+        .ok_or_else(|| ApiError::not_found(&res, pod_name))?;
     let containers = names(pod, "containers");
     let inits = names(pod, "initContainers");
     let container = match q.get("container").filter(|c| !c.is_empty()) {
@@ -45,16 +58,26 @@ pub(crate) fn serve(store: &Store, ns: &str, pod_name: &str, q: &HashMap<String,
                 containers.join(" ")
             );
             if !inits.is_empty() {
-                msg.push_str(&format!(" or one of the init containers: [{}]", inits.join(" ")));
+                msg.push_str(&format!(
+                    " or one of the init containers: [{}]",
+                    inits.join(" ")
+                ));
             }
             return Err(ApiError::bad_request(msg));
         }
     };
     if !containers.contains(&container) && !inits.contains(&container) {
-        return Err(ApiError::bad_request(format!("container {container} is not valid for pod {pod_name}")));
+        return Err(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {pod_name}"
+        )));
     }
     let previous = truthy(q, "previous");
-    let key = (ns.to_string(), pod_name.to_string(), container.clone(), previous);
+    let key = (
+        ns.to_string(),
+        pod_name.to_string(),
+        container.clone(),
+        previous,
+    );
     let entry = store.logs.get(&key);
     if entry.is_none() {
         if previous {
@@ -68,7 +91,9 @@ pub(crate) fn serve(store: &Store, ns: &str, pod_name: &str, q: &HashMap<String,
             )));
         }
     }
-    let (text, stamp) = entry.map(|e| (e.text.as_str(), e.stamp.as_str())).unwrap_or(("", ""));
+    let (text, stamp) = entry
+        .map(|e| (e.text.as_str(), e.stamp.as_str()))
+        .unwrap_or(("", ""));
     let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
     if let Some(n) = q.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
         lines = lines.split_off(lines.len().saturating_sub(n));

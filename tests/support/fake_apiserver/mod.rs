@@ -67,7 +67,9 @@ impl FakeApiServer {
     /// Bind 127.0.0.1:0 and serve in a background tokio task.
     pub async fn start() -> FakeApiServer {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let (tx, _) = tokio::sync::broadcast::channel(4096);
         let mut store = Store::new(tx);
@@ -78,11 +80,16 @@ impl FakeApiServer {
             bookmark_interval_ms: AtomicU64::new(1000),
             addr,
         });
-        let app = axum::Router::new().fallback(routes::handle).with_state(shared.clone());
+        let app = axum::Router::new()
+            .fallback(routes::handle)
+            .with_state(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FakeApiServer { shared, task: Some(task) }
+        FakeApiServer {
+            shared,
+            task: Some(task),
+        }
     }
 
     /// `http://127.0.0.1:<port>`
@@ -118,7 +125,9 @@ impl FakeApiServer {
     /// Serve another resource type (e.g. a CRD) from now on.
     pub fn register(&self, def: ResourceDef) {
         let mut store = self.store();
-        store.resources.retain(|r| !(r.group == def.group && r.plural == def.plural));
+        store
+            .resources
+            .retain(|r| !(r.group == def.group && r.plural == def.plural));
         store.resources.push(def);
     }
 
@@ -126,12 +135,30 @@ impl FakeApiServer {
     /// ADDED or MODIFIED. Namespaced objects without a namespace go to "default". Panics on
     /// objects of unregistered kinds. Returns the stored object.
     pub fn apply(&self, obj: Value) -> Value {
-        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+        let api_version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let mut store = self.store();
-        let res = store.by_kind(&api_version, &kind).unwrap_or_else(|| panic!("fake apiserver: unregistered {api_version} {kind}"));
-        let ns = if res.namespaced { store::meta_str(&obj, "namespace").unwrap_or("default").to_string() } else { String::new() };
-        let name = store::meta_str(&obj, "name").unwrap_or_default().to_string();
+        let res = store
+            .by_kind(&api_version, &kind)
+            .unwrap_or_else(|| panic!("fake apiserver: unregistered {api_version} {kind}"));
+        let ns = if res.namespaced {
+            store::meta_str(&obj, "namespace")
+                .unwrap_or("default")
+                .to_string()
+        } else {
+            String::new()
+        };
+        let name = store::meta_str(&obj, "name")
+            .unwrap_or_default()
+            .to_string();
         let mut obj = obj;
         if res.namespaced {
             store::meta_mut(&mut obj).insert("namespace".into(), Value::String(ns.clone()));
@@ -154,7 +181,10 @@ impl FakeApiServer {
             if v.is_null() {
                 continue;
             }
-            let is_list = v.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"));
+            let is_list = v
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"));
             match v.get("items").and_then(Value::as_array) {
                 Some(items) if is_list => out.extend(items.iter().map(|i| self.apply(i.clone()))),
                 _ => out.push(self.apply(v)),
@@ -181,14 +211,28 @@ impl FakeApiServer {
     /// All objects of a resource, across namespaces, ordered by namespace/name.
     pub fn list(&self, plural: &str) -> Vec<Value> {
         let store = self.store();
-        store.resolve(plural).map(|r| store.list(&r, None)).unwrap_or_default()
+        store
+            .resolve(plural)
+            .map(|r| store.list(&r, None))
+            .unwrap_or_default()
     }
 
     /// Set the log a container returns (`previous` = the last terminated instance).
     pub fn set_log(&self, ns: &str, pod: &str, container: &str, previous: bool, text: &str) {
         let stamp = k8s_openapi::jiff::Timestamp::now().to_string();
-        let key = (ns.to_string(), pod.to_string(), container.to_string(), previous);
-        self.store().logs.insert(key, LogEntry { text: text.to_string(), stamp });
+        let key = (
+            ns.to_string(),
+            pod.to_string(),
+            container.to_string(),
+            previous,
+        );
+        self.store().logs.insert(
+            key,
+            LogEntry {
+                text: text.to_string(),
+                stamp,
+            },
+        );
     }
 
     /// Every request received so far, in order.
@@ -231,7 +275,9 @@ impl FakeApiServer {
 
     /// How often watches with allowWatchBookmarks=true get a BOOKMARK (default 1 s).
     pub fn set_bookmark_interval(&self, every: Duration) {
-        self.shared.bookmark_interval_ms.store(every.as_millis() as u64, Ordering::SeqCst);
+        self.shared
+            .bookmark_interval_ms
+            .store(every.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Retain at most `n` events of watch history (default 10 000).

@@ -3,7 +3,7 @@
 //! `application/strategic-merge-patch+json` is treated as a merge patch (lists are replaced
 //! wholesale, `$patch`/`$setElementOrder` directives are not interpreted), and server-side apply
 //! (`application/apply-patch+yaml`) is a create-or-merge without field ownership tracking.
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::faults::ApiError;
 
@@ -34,8 +34,13 @@ fn tokens(ptr: &str) -> Result<Vec<String>, ApiError> {
     if ptr.is_empty() {
         return Ok(vec![]);
     }
-    let rest = ptr.strip_prefix('/').ok_or_else(|| unprocessable(format!("invalid JSON pointer {ptr:?}")))?;
-    Ok(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
+    let rest = ptr
+        .strip_prefix('/')
+        .ok_or_else(|| unprocessable(format!("invalid JSON pointer {ptr:?}")))?;
+    Ok(rest
+        .split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect())
 }
 
 fn lookup<'a>(doc: &'a mut Value, toks: &[String], ptr: &str) -> Result<&'a mut Value, ApiError> {
@@ -64,22 +69,34 @@ fn add(doc: &mut Value, ptr: &str, value: Value) -> Result<(), ApiError> {
         Value::Array(a) if last == "-" => a.push(value),
         Value::Array(a) => {
             let i = last.parse::<usize>().ok().filter(|i| *i <= a.len());
-            let i = i.ok_or_else(|| unprocessable(format!("jsonpatch: index out of bounds in {ptr:?}")))?;
+            let i = i.ok_or_else(|| {
+                unprocessable(format!("jsonpatch: index out of bounds in {ptr:?}"))
+            })?;
             a.insert(i, value);
         }
-        _ => return Err(unprocessable(format!("jsonpatch: parent of {ptr:?} is not a container"))),
+        _ => {
+            return Err(unprocessable(format!(
+                "jsonpatch: parent of {ptr:?} is not a container"
+            )));
+        }
     }
     Ok(())
 }
 
 fn remove(doc: &mut Value, ptr: &str) -> Result<Value, ApiError> {
     let toks = tokens(ptr)?;
-    let (last, parent) = toks.split_last().ok_or_else(|| unprocessable("jsonpatch: cannot remove the root"))?;
+    let (last, parent) = toks
+        .split_last()
+        .ok_or_else(|| unprocessable("jsonpatch: cannot remove the root"))?;
     let missing = || unprocessable(format!("jsonpatch: path {ptr:?} does not exist"));
     match lookup(doc, parent, ptr)? {
         Value::Object(m) => m.remove(last).ok_or_else(missing),
         Value::Array(a) => {
-            let i = last.parse::<usize>().ok().filter(|i| *i < a.len()).ok_or_else(missing)?;
+            let i = last
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i < a.len())
+                .ok_or_else(missing)?;
             Ok(a.remove(i))
         }
         _ => Err(missing()),
@@ -88,11 +105,24 @@ fn remove(doc: &mut Value, ptr: &str) -> Result<Value, ApiError> {
 
 /// RFC 6902: add, remove, replace, move, copy, test.
 pub fn json_patch(doc: &mut Value, patch: &Value) -> Result<(), ApiError> {
-    let ops = patch.as_array().ok_or_else(|| ApiError::bad_request("json patch must be an array of operations"))?;
+    let ops = patch
+        .as_array()
+        .ok_or_else(|| ApiError::bad_request("json patch must be an array of operations"))?;
     for op in ops {
-        let path = op.get("path").and_then(Value::as_str).ok_or_else(|| unprocessable("jsonpatch: missing path"))?;
-        let value = || op.get("value").cloned().ok_or_else(|| unprocessable("jsonpatch: missing value"));
-        let from = || op.get("from").and_then(Value::as_str).ok_or_else(|| unprocessable("jsonpatch: missing from"));
+        let path = op
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| unprocessable("jsonpatch: missing path"))?;
+        let value = || {
+            op.get("value")
+                .cloned()
+                .ok_or_else(|| unprocessable("jsonpatch: missing value"))
+        };
+        let from = || {
+            op.get("from")
+                .and_then(Value::as_str)
+                .ok_or_else(|| unprocessable("jsonpatch: missing from"))
+        };
         match op.get("op").and_then(Value::as_str).unwrap_or("") {
             "add" => add(doc, path, value()?)?,
             "remove" => {
@@ -115,7 +145,9 @@ pub fn json_patch(doc: &mut Value, patch: &Value) -> Result<(), ApiError> {
                 let want = value()?;
                 let have = lookup(doc, &tokens(path)?, path)?;
                 if *have != want {
-                    return Err(unprocessable(format!("jsonpatch test operation does not apply: doc is missing path: \"{path}\": the value at {path} is {have}, not {want}")));
+                    return Err(unprocessable(format!(
+                        "jsonpatch test operation does not apply: doc is missing path: \"{path}\": the value at {path} is {have}, not {want}"
+                    )));
                 }
             }
             other => return Err(unprocessable(format!("Unexpected kind: {other}"))),

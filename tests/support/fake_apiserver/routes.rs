@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 
-use super::faults::{json_response, ApiError};
+use super::faults::{ApiError, json_response};
 use super::store::ResourceDef;
-use super::{discovery, handlers, logs, watch, RecordedRequest, Shared};
+use super::{RecordedRequest, Shared, discovery, handlers, logs, watch};
 
 fn hex_val(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
@@ -22,15 +22,13 @@ pub fn decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match (hex_val(b[i + 1]), hex_val(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -60,9 +58,16 @@ fn not_found_path() -> ApiError {
     ApiError::new(404, "the server could not find the requested resource")
 }
 
-fn resolve_target(shared: &Shared, group: &str, version: &str, rest: &[&str]) -> Result<Target, ApiError> {
+fn resolve_target(
+    shared: &Shared,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+) -> Result<Target, ApiError> {
     let (ns, rest) = match rest {
-        ["namespaces", ns, tail @ ..] if !tail.is_empty() && !matches!(tail, ["status" | "finalize"]) => {
+        ["namespaces", ns, tail @ ..]
+            if !tail.is_empty() && !matches!(tail, ["status" | "finalize"]) =>
+        {
             (Some(ns.to_string()), tail)
         }
         _ => (None, rest),
@@ -98,11 +103,23 @@ pub(crate) async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
-    let path_and_query = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+    let path_and_query = if query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{query}")
+    };
     {
         let mut store = shared.store.lock().unwrap();
-        store.requests.push(RecordedRequest { method: method.to_string(), path: path.clone(), query: query.clone() });
-        if let Some(f) = store.faults.iter_mut().find(|f| f.matches(method.as_str(), &path_and_query)) {
+        store.requests.push(RecordedRequest {
+            method: method.to_string(),
+            path: path.clone(),
+            query: query.clone(),
+        });
+        if let Some(f) = store
+            .faults
+            .iter_mut()
+            .find(|f| f.matches(method.as_str(), &path_and_query))
+        {
             if let Some(t) = f.times.as_mut() {
                 *t -= 1;
             }
@@ -110,7 +127,9 @@ pub(crate) async fn handle(
             store.faults.retain(|f| f.times != Some(0));
             let msg = match code {
                 403 => format!("{path} is forbidden: injected fault"),
-                404 => "the server could not find the requested resource (injected fault)".to_string(),
+                404 => {
+                    "the server could not find the requested resource (injected fault)".to_string()
+                }
                 _ => format!("injected fault ({code}) for {method} {path}"),
             };
             return axum::response::IntoResponse::into_response(ApiError::new(code, msg));
@@ -133,10 +152,16 @@ fn dispatch(
 ) -> Result<Response, ApiError> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let resources = || shared.store.lock().unwrap().resources.clone();
-    let doc = |d: Option<serde_json::Value>| d.map(|d| json_response(200, &d)).ok_or_else(not_found_path);
+    let doc =
+        |d: Option<serde_json::Value>| d.map(|d| json_response(200, &d)).ok_or_else(not_found_path);
     let t = match segs.as_slice() {
         ["version"] => return Ok(json_response(200, &discovery::version())),
-        ["api"] => return Ok(json_response(200, &discovery::api_versions(&shared.addr.to_string()))),
+        ["api"] => {
+            return Ok(json_response(
+                200,
+                &discovery::api_versions(&shared.addr.to_string()),
+            ));
+        }
         ["apis"] => return Ok(json_response(200, &discovery::group_list(&resources()))),
         ["api", v] => return doc(discovery::resource_list(&resources(), "", v)),
         ["apis", g, v] => return doc(discovery::resource_list(&resources(), g, v)),
@@ -144,19 +169,31 @@ fn dispatch(
         ["apis", g, v, rest @ ..] => resolve_target(shared, g, v, rest)?,
         _ => return Err(not_found_path()),
     };
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
     let watching = q.get("watch").is_some_and(|w| w == "true" || w == "1");
     let ns = t.ns.clone().unwrap_or_default();
     match (method.as_str(), t.name.as_deref(), t.sub.as_deref()) {
         ("GET", None, _) if watching => watch::serve(shared.clone(), &t.res, t.ns.clone(), q),
         ("GET", None, _) => handlers::list(shared, &t, q),
-        ("POST", None, _) if t.res.namespaced == t.ns.is_some() => handlers::create(shared, &t, q, body),
+        ("POST", None, _) if t.res.namespaced == t.ns.is_some() => {
+            handlers::create(shared, &t, q, body)
+        }
         ("DELETE", None, _) => handlers::delete_collection(shared, &t, q),
-        ("GET", Some(name), Some("log")) => logs::serve(&shared.store.lock().unwrap(), &ns, name, q),
+        ("GET", Some(name), Some("log")) => {
+            logs::serve(&shared.store.lock().unwrap(), &ns, name, q)
+        }
         ("GET", Some(name), None | Some("status")) => handlers::get(shared, &t, name),
         ("PUT", Some(name), None | Some("status")) => handlers::update(shared, &t, name, body),
-        ("PATCH", Some(name), None | Some("status")) => handlers::patch(shared, &t, name, q, content_type, body),
+        ("PATCH", Some(name), None | Some("status")) => {
+            handlers::patch(shared, &t, name, q, content_type, body)
+        }
         ("DELETE", Some(name), None) => handlers::delete(shared, &t, name, body),
-        _ => Err(ApiError::new(405, "the server does not allow this method on the requested resource")),
+        _ => Err(ApiError::new(
+            405,
+            "the server does not allow this method on the requested resource",
+        )),
     }
 }

@@ -45,15 +45,21 @@ fn split_top(s: &str) -> Vec<String> {
         cur.push(c);
     }
     out.push(cur);
-    out.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+    out.into_iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
 }
 
 fn valid_value(v: &str) -> bool {
-    v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 fn parse_label_req(t: &str) -> Option<LabelReq> {
@@ -63,10 +69,17 @@ fn parse_label_req(t: &str) -> Option<LabelReq> {
     }
     // set-based: `key in (a,b)` / `key notin (a,b)`
     if let Some(open) = t.find('(') {
-        let close = t.rfind(')').filter(|c| *c > open && t[*c + 1..].trim().is_empty())?;
+        let close = t
+            .rfind(')')
+            .filter(|c| *c > open && t[*c + 1..].trim().is_empty())?;
         let head: Vec<&str> = t[..open].split_whitespace().collect();
-        let [key, op] = head.as_slice() else { return None };
-        let vals: Vec<String> = t[open + 1..close].split(',').map(|v| v.trim().to_string()).collect();
+        let [key, op] = head.as_slice() else {
+            return None;
+        };
+        let vals: Vec<String> = t[open + 1..close]
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .collect();
         if !valid_key(key) || vals.iter().any(|v| !valid_value(v)) {
             return None;
         }
@@ -90,7 +103,11 @@ fn parse_label_req(t: &str) -> Option<LabelReq> {
         if let Some((k, v)) = t.split_once(op) {
             let n: i64 = v.trim().parse().ok()?;
             let k = k.trim().to_string();
-            return Some(if gt { LabelReq::Gt(k, n) } else { LabelReq::Lt(k, n) });
+            return Some(if gt {
+                LabelReq::Gt(k, n)
+            } else {
+                LabelReq::Lt(k, n)
+            });
         }
     }
     valid_key(t).then(|| LabelReq::Exists(t.to_string()))
@@ -103,7 +120,11 @@ fn parse_field_req(t: &str) -> Option<FieldReq> {
             if k.is_empty() {
                 return None;
             }
-            return Some(FieldReq { path: k.to_string(), value: v.trim().to_string(), negate });
+            return Some(FieldReq {
+                path: k.to_string(),
+                value: v.trim().to_string(),
+                negate,
+            });
         }
     }
     None
@@ -115,7 +136,9 @@ impl Selectors {
         let mut s = Selectors::default();
         for t in split_top(labels.unwrap_or("")) {
             let req = parse_label_req(&t).ok_or_else(|| {
-                ApiError::bad_request(format!("unable to parse requirement: found '{t}', expected: valid label selector"))
+                ApiError::bad_request(format!(
+                    "unable to parse requirement: found '{t}', expected: valid label selector"
+                ))
             })?;
             s.labels.push(req);
         }
@@ -142,10 +165,18 @@ impl Selectors {
             LabelReq::NotEq(k, v) => label(k) != Some(v.as_str()),
             LabelReq::In(k, vs) => label(k).is_some_and(|l| vs.iter().any(|v| v == l)),
             LabelReq::NotIn(k, vs) => label(k).is_none_or(|l| !vs.iter().any(|v| v == l)),
-            LabelReq::Gt(k, n) => label(k).and_then(|l| l.parse::<i64>().ok()).is_some_and(|l| l > *n),
-            LabelReq::Lt(k, n) => label(k).and_then(|l| l.parse::<i64>().ok()).is_some_and(|l| l < *n),
+            LabelReq::Gt(k, n) => label(k)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l > *n),
+            LabelReq::Lt(k, n) => label(k)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l < *n),
         });
-        labels_ok && self.fields.iter().all(|f| (field_value(obj, &f.path) == f.value) != f.negate)
+        labels_ok
+            && self
+                .fields
+                .iter()
+                .all(|f| (field_value(obj, &f.path) == f.value) != f.negate)
     }
 }
 

@@ -3,11 +3,11 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use super::faults::{ApiError, Fault};
 use super::RecordedRequest;
+use super::faults::{ApiError, Fault};
 pub use super::meta::{meta, meta_mut, meta_str, now_rfc3339};
 pub use super::resources::ResourceDef;
 
@@ -94,23 +94,38 @@ impl Store {
     /// Resolve `plural`, `plural.group` or (group, plural).
     pub fn resolve(&self, plural: &str) -> Option<ResourceDef> {
         let (p, g) = plural.split_once('.').unwrap_or((plural, ""));
-        let exact = self.resources.iter().find(|r| r.plural == p && r.group == g);
-        exact.or_else(|| self.resources.iter().find(|r| r.plural == p)).cloned()
+        let exact = self
+            .resources
+            .iter()
+            .find(|r| r.plural == p && r.group == g);
+        exact
+            .or_else(|| self.resources.iter().find(|r| r.plural == p))
+            .cloned()
     }
 
     pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<ResourceDef> {
-        self.resources.iter().find(|r| r.api_version() == api_version && r.kind == kind).cloned()
+        self.resources
+            .iter()
+            .find(|r| r.api_version() == api_version && r.kind == kind)
+            .cloned()
     }
 
     pub fn get(&self, res: &ResourceDef, ns: &str, name: &str) -> Option<&Value> {
         let ns = if res.namespaced { ns } else { "" };
-        self.objects.get(&res.key())?.get(&(ns.to_string(), name.to_string()))
+        self.objects
+            .get(&res.key())?
+            .get(&(ns.to_string(), name.to_string()))
     }
 
     /// Objects of `res` (optionally in one namespace), ordered by (namespace, name).
     pub fn list(&self, res: &ResourceDef, ns: Option<&str>) -> Vec<Value> {
-        let Some(m) = self.objects.get(&res.key()) else { return vec![] };
-        m.iter().filter(|((n, _), _)| ns.is_none_or(|ns| ns == n)).map(|(_, v)| v.clone()).collect()
+        let Some(m) = self.objects.get(&res.key()) else {
+            return vec![];
+        };
+        m.iter()
+            .filter(|((n, _), _)| ns.is_none_or(|ns| ns == n))
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     fn emit(&mut self, typ: &'static str, res: &ResourceDef, obj: &Value, old: Option<Value>) {
@@ -152,23 +167,49 @@ impl Store {
     }
 
     fn put(&mut self, res: &ResourceDef, obj: &Value) {
-        let key = (meta_str(obj, "namespace").unwrap_or("").to_string(), meta_str(obj, "name").unwrap_or("").to_string());
-        self.objects.entry(res.key()).or_default().insert(key, obj.clone());
+        let key = (
+            meta_str(obj, "namespace").unwrap_or("").to_string(),
+            meta_str(obj, "name").unwrap_or("").to_string(),
+        );
+        self.objects
+            .entry(res.key())
+            .or_default()
+            .insert(key, obj.clone());
     }
 
-    pub fn create(&mut self, res: &ResourceDef, mut obj: Value, mode: WriteMode) -> Result<Value, ApiError> {
+    pub fn create(
+        &mut self,
+        res: &ResourceDef,
+        mut obj: Value,
+        mode: WriteMode,
+    ) -> Result<Value, ApiError> {
         if !obj.is_object() {
-            return Err(ApiError::bad_request("the body of the request was not a JSON object"));
+            return Err(ApiError::bad_request(
+                "the body of the request was not a JSON object",
+            ));
         }
         obj["apiVersion"] = json!(res.api_version());
         obj["kind"] = json!(res.kind);
         let (ns, gen_name) = {
             let md = meta_mut(&mut obj);
-            let ns = md.get("namespace").and_then(Value::as_str).unwrap_or("").to_string();
-            (ns, md.get("generateName").and_then(Value::as_str).map(str::to_string))
+            let ns = md
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            (
+                ns,
+                md.get("generateName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            )
         };
         if res.namespaced {
-            let ns = if ns.is_empty() { "default".to_string() } else { ns };
+            let ns = if ns.is_empty() {
+                "default".to_string()
+            } else {
+                ns
+            };
             meta_mut(&mut obj).insert("namespace".into(), json!(ns));
         } else {
             meta_mut(&mut obj).remove("namespace");
@@ -179,14 +220,20 @@ impl Store {
             (None, Some(prefix)) => loop {
                 const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
                 let r = self.random();
-                let suffix: String = (0..5).map(|i| ALPHA[((r >> (i * 8)) % 27) as usize] as char).collect();
+                let suffix: String = (0..5)
+                    .map(|i| ALPHA[((r >> (i * 8)) % 27) as usize] as char)
+                    .collect();
                 let candidate = format!("{prefix}{suffix}");
                 if self.get(res, &ns, &candidate).is_none() {
                     break candidate;
                 }
             },
             (None, None) => {
-                return Err(ApiError::invalid(res, "", "metadata.name: Required value: name or generateName is required"));
+                return Err(ApiError::invalid(
+                    res,
+                    "",
+                    "metadata.name: Required value: name or generateName is required",
+                ));
             }
         };
         if self.get(res, &ns, &name).is_some() {
@@ -199,7 +246,11 @@ impl Store {
         let md = meta_mut(&mut obj);
         md.insert("name".into(), json!(name));
         let keep = mode == WriteMode::Raw;
-        for (field, value) in [("uid", json!(uid)), ("creationTimestamp", json!(now_rfc3339())), ("generation", json!(1))] {
+        for (field, value) in [
+            ("uid", json!(uid)),
+            ("creationTimestamp", json!(now_rfc3339())),
+            ("generation", json!(1)),
+        ] {
             if !keep || md.get(field).is_none_or(Value::is_null) {
                 md.insert(field.into(), value);
             }
@@ -210,10 +261,22 @@ impl Store {
         Ok(obj)
     }
 
-    pub fn update(&mut self, res: &ResourceDef, ns: &str, name: &str, body: Value, mode: WriteMode) -> Result<Value, ApiError> {
-        let old = self.get(res, ns, name).cloned().ok_or_else(|| ApiError::not_found(res, name))?;
+    pub fn update(
+        &mut self,
+        res: &ResourceDef,
+        ns: &str,
+        name: &str,
+        body: Value,
+        mode: WriteMode,
+    ) -> Result<Value, ApiError> {
+        let old = self
+            .get(res, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(res, name))?;
         if !body.is_object() {
-            return Err(ApiError::bad_request("the body of the request was not a JSON object"));
+            return Err(ApiError::bad_request(
+                "the body of the request was not a JSON object",
+            ));
         }
         if let Some(n) = meta_str(&body, "name").filter(|n| *n != name) {
             return Err(ApiError::bad_request(format!(
@@ -250,10 +313,24 @@ impl Store {
         new["apiVersion"] = json!(res.api_version());
         new["kind"] = json!(res.kind);
         let old_md = meta(&old).cloned().unwrap_or_default();
-        let explicit_gen = mode == WriteMode::Raw && meta(&new).and_then(|m| m.get("generation")).is_some();
+        let explicit_gen =
+            mode == WriteMode::Raw && meta(&new).and_then(|m| m.get("generation")).is_some();
         let md = meta_mut(&mut new);
-        for f in ["name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "resourceVersion"] {
-            if mode == WriteMode::Raw && f != "resourceVersion" && f != "name" && f != "namespace" && md.contains_key(f) {
+        for f in [
+            "name",
+            "namespace",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "deletionTimestamp",
+            "resourceVersion",
+        ] {
+            if mode == WriteMode::Raw
+                && f != "resourceVersion"
+                && f != "name"
+                && f != "namespace"
+                && md.contains_key(f)
+            {
                 continue;
             }
             match old_md.get(f) {
@@ -262,7 +339,10 @@ impl Store {
             };
         }
         if mode != WriteMode::Status && !explicit_gen && new.get("spec") != old.get("spec") {
-            let g = old_md.get("generation").and_then(Value::as_i64).unwrap_or(1);
+            let g = old_md
+                .get("generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
             meta_mut(&mut new).insert("generation".into(), json!(g + 1));
         }
         if new == old {
@@ -274,7 +354,9 @@ impl Store {
             .is_none_or(|f| f.is_empty());
         self.bump(&mut new);
         if meta_str(&new, "deletionTimestamp").is_some() && finalizers_gone {
-            self.objects.get_mut(&res.key()).map(|m| m.remove(&(ns_key(res, ns), name.to_string())));
+            self.objects
+                .get_mut(&res.key())
+                .map(|m| m.remove(&(ns_key(res, ns), name.to_string())));
             self.emit("DELETED", res, &new, Some(old));
             return Ok(new);
         }
@@ -284,17 +366,32 @@ impl Store {
     }
 
     /// Delete; objects with finalizers only get a deletionTimestamp (unless `force`).
-    pub fn delete(&mut self, res: &ResourceDef, ns: &str, name: &str, pre: Option<&Value>, force: bool) -> Result<Value, ApiError> {
-        let old = self.get(res, ns, name).cloned().ok_or_else(|| ApiError::not_found(res, name))?;
+    pub fn delete(
+        &mut self,
+        res: &ResourceDef,
+        ns: &str,
+        name: &str,
+        pre: Option<&Value>,
+        force: bool,
+    ) -> Result<Value, ApiError> {
+        let old = self
+            .get(res, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(res, name))?;
         for (field, label) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
             let want = pre.and_then(|p| p.get(field)).and_then(Value::as_str);
             let have = meta_str(&old, field).unwrap_or("");
             if let Some(want) = want.filter(|w| *w != have) {
-                let why = format!("Precondition failed: {label} in precondition: {want}, {label} in object meta: {have}");
+                let why = format!(
+                    "Precondition failed: {label} in precondition: {want}, {label} in object meta: {have}"
+                );
                 return Err(ApiError::conflict(res, name, &why));
             }
         }
-        let has_finalizers = meta(&old).and_then(|m| m.get("finalizers")).and_then(Value::as_array).is_some_and(|f| !f.is_empty());
+        let has_finalizers = meta(&old)
+            .and_then(|m| m.get("finalizers"))
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty());
         if has_finalizers && !force {
             if meta_str(&old, "deletionTimestamp").is_some() {
                 return Ok(old);
@@ -308,7 +405,9 @@ impl Store {
             return Ok(new);
         }
         let mut gone = old.clone();
-        self.objects.get_mut(&res.key()).map(|m| m.remove(&(ns_key(res, ns), name.to_string())));
+        self.objects
+            .get_mut(&res.key())
+            .map(|m| m.remove(&(ns_key(res, ns), name.to_string())));
         self.bump(&mut gone);
         self.emit("DELETED", res, &gone, Some(old));
         Ok(gone)
@@ -316,5 +415,9 @@ impl Store {
 }
 
 fn ns_key(res: &ResourceDef, ns: &str) -> String {
-    if res.namespaced { ns.to_string() } else { String::new() }
+    if res.namespaced {
+        ns.to_string()
+    } else {
+        String::new()
+    }
 }

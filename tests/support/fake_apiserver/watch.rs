@@ -1,18 +1,18 @@
 //! `?watch=true`: newline-delimited JSON watch events over a chunked response.
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
+use super::Shared;
 use super::faults::{ApiError, qualified};
 use super::selectors::Selectors;
 use super::store::{HistEvent, ResourceDef, WatchMsg};
-use super::Shared;
 
 type Chunk = Result<Bytes, std::io::Error>;
 
@@ -66,12 +66,31 @@ impl Drop for Guard {
 
 /// Start a watch. Errors before the stream starts (bad selector) are returned as HTTP errors;
 /// an expired resourceVersion is an in-stream ERROR event with a 410 Status, like the real server.
-pub(crate) fn serve(shared: Arc<Shared>, res: &ResourceDef, ns: Option<String>, q: &HashMap<String, String>) -> Result<Response, ApiError> {
-    let sel = Selectors::parse(q.get("labelSelector").map(String::as_str), q.get("fieldSelector").map(String::as_str))?;
-    let filter = Filter { res: res.key(), ns, sel };
-    let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true" || v == "1");
-    let send_initial = q.get("sendInitialEvents").is_some_and(|v| v == "true" || v == "1");
-    let timeout = q.get("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).filter(|t| *t > 0);
+pub(crate) fn serve(
+    shared: Arc<Shared>,
+    res: &ResourceDef,
+    ns: Option<String>,
+    q: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    let sel = Selectors::parse(
+        q.get("labelSelector").map(String::as_str),
+        q.get("fieldSelector").map(String::as_str),
+    )?;
+    let filter = Filter {
+        res: res.key(),
+        ns,
+        sel,
+    };
+    let bookmarks = q
+        .get("allowWatchBookmarks")
+        .is_some_and(|v| v == "true" || v == "1");
+    let send_initial = q
+        .get("sendInitialEvents")
+        .is_some_and(|v| v == "true" || v == "1");
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|t| *t > 0);
     let rv_param = q.get("resourceVersion").cloned().unwrap_or_default();
 
     let mut initial: Vec<Chunk> = vec![];
@@ -91,12 +110,22 @@ pub(crate) fn serve(shared: Arc<Shared>, res: &ResourceDef, ns: Option<String>, 
             (rx, store.rv)
         } else {
             let since: u64 = rv_param.parse().map_err(|_| {
-                ApiError::bad_request(format!("invalid resource version \"{rv_param}\" for {}", qualified(res)))
+                ApiError::bad_request(format!(
+                    "invalid resource version \"{rv_param}\" for {}",
+                    qualified(res)
+                ))
             })?;
             match store.events_since(since) {
-                Some(evs) => initial.extend(evs.iter().filter_map(|e| filter.translate(e)).map(|v| line(&v))),
+                Some(evs) => initial.extend(
+                    evs.iter()
+                        .filter_map(|e| filter.translate(e))
+                        .map(|v| line(&v)),
+                ),
                 None => {
-                    let e = ApiError::expired(format!("too old resource version: {since} ({})", store.history_start));
+                    let e = ApiError::expired(format!(
+                        "too old resource version: {since} ({})",
+                        store.history_start
+                    ));
                     initial.push(line(&json!({ "type": "ERROR", "object": e.status() })));
                     expired = true;
                 }
@@ -108,7 +137,8 @@ pub(crate) fn serve(shared: Arc<Shared>, res: &ResourceDef, ns: Option<String>, 
     let (tx, body_rx) = mpsc::channel::<Chunk>(256);
     shared.active_watches.fetch_add(1, Ordering::SeqCst);
     let guard = Guard(shared.clone());
-    let interval = Duration::from_millis(shared.bookmark_interval_ms.load(Ordering::SeqCst).max(10));
+    let interval =
+        Duration::from_millis(shared.bookmark_interval_ms.load(Ordering::SeqCst).max(10));
     let res = res.clone();
     tokio::spawn(async move {
         let _guard = guard;
@@ -150,7 +180,11 @@ pub(crate) fn serve(shared: Arc<Shared>, res: &ResourceDef, ns: Option<String>, 
             }
         }
     });
-    let stream = futures::stream::unfold(body_rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    let stream =
+        futures::stream::unfold(
+            body_rx,
+            |mut rx| async move { rx.recv().await.map(|c| (c, rx)) },
+        );
     Ok(Response::builder()
         .status(200)
         .header("content-type", "application/json")

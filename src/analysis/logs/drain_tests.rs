@@ -225,7 +225,20 @@ fn few_siblings_merge_only_where_the_column_shows_a_value() {
             "Failed password for invalid user {u} from 1.2.3.4 port 22"
         ));
     }
+    // A word after `user` names the user, even among a few plain names; after another
+    // word it is the event's own word.
+    for u in ["news", "root", "cyrus"] {
+        lines.push(format!("session closed for user {u}"));
+    }
+    for w in ["errors", "timeout", "restart"] {
+        lines.push(format!("session closed for an {w}"));
+    }
     let (_, g) = groups(&lines);
+    assert!(g[14] == g[15] && g[15] == g[16], "user names join: {g:?}");
+    assert!(
+        g[17] != g[18] && g[18] != g[19],
+        "plain words stay apart: {g:?}"
+    );
     assert!(g[1] == g[0] && g[2] == g[0], "named values join: {g:?}");
     assert_ne!(g[3], g[4], "subjects stay apart");
     assert_eq!(g[5], g[7]);

@@ -65,9 +65,11 @@ pub fn merge_siblings(
             let vals = || members.iter().map(|&k| &*tmpls[k][col]);
             let named = vals().all(is_identifier);
             let widened = vals().any(|v| v.contains(WILDCARD)) && !vals().any(is_constant);
+            let keyed = col > 0 && is_identity_key(&tmpls[members[0]][col - 1]);
             // A message's first word is its subject (`minSessionTimeout set to <*>`), so
             // there the literals outside must be as many as for plain words.
-            (named || widened) && (col > 0 || outside >= min_literals)
+            (named || widened || (keyed && outside >= min_literals))
+                && (col > 0 || outside >= min_literals)
         };
         let plain_ok = reps.len() >= min_siblings && outside >= min_literals;
         if reps.len() < 2 || !(plain_ok || shown()) {
@@ -96,6 +98,13 @@ pub(super) fn is_identifier(tok: &str) -> bool {
         || inner(b'@')
         || b.windows(2)
             .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+/// A noun that names who or where (`for user root`, `Invalid user admin`): the word after it
+/// is that name, a value, even when only a few names occur (`root`, `news`, `cyrus`).
+fn is_identity_key(tok: &str) -> bool {
+    const KEYS: &[&str] = &["user", "username", "account", "host", "hostname", "group"];
+    KEYS.iter().any(|k| tok.eq_ignore_ascii_case(k))
 }
 
 /// An all-capitals word (`LOOKING`, `FAIL_CONTAINER_CLEANUP`): a state or enum constant,

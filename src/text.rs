@@ -12,8 +12,14 @@ fn hostile(c: char) -> bool {
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Whether `s` may hold a hostile character: printable ASCII, nearly every log byte, never
+/// does, and a byte test vectorises where decoding chars does not.
+fn may_be_hostile(s: &str) -> bool {
+    s.bytes().any(|b| !(0x20..0x7f).contains(&b))
+}
+
 fn escape(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| hostile(c) && !keep(c)) {
+    if !may_be_hostile(s) || !s.chars().any(|c| hostile(c) && !keep(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -48,7 +54,7 @@ pub fn visible_line(s: &str) -> Cow<'_, str> {
 /// line, so a coloured `panic:` mines and matches like a plain one; what is left of any
 /// other control character is made visible by [`visible_line`].
 pub fn plain_log_line(line: &str) -> Cow<'_, str> {
-    if !line.chars().any(hostile) {
+    if !may_be_hostile(line) || !line.chars().any(hostile) {
         return Cow::Borrowed(line);
     }
     let mut out = String::with_capacity(line.len());

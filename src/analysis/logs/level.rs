@@ -151,11 +151,15 @@ pub fn word_level(w: &str, lenient: bool) -> Option<LogLevel> {
         ("trace", LogLevel::Debug, true),
         ("verbose", LogLevel::Debug, true),
     ];
-    let upper = w.bytes().all(|b| b.is_ascii_uppercase());
+    // Called for many words of every line: reject most by length and first letter.
+    let first = w.as_bytes()[0].to_ascii_lowercase();
     TABLE
         .iter()
         .find(|(name, _, ambiguous)| {
-            w.eq_ignore_ascii_case(name) && (lenient || !ambiguous || upper)
+            name.len() == w.len()
+                && name.as_bytes()[0] == first
+                && w.eq_ignore_ascii_case(name)
+                && (lenient || !ambiguous || w.bytes().all(|b| b.is_ascii_uppercase()))
         })
         .map(|&(_, l, _)| l)
 }

@@ -188,7 +188,8 @@ pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
         .map_or(b.len(), |p| from + p);
     // `key="two words"` is one value: its word count must not change the line's length.
     // A longer quoted text (logfmt's `msg="..."`) is the message itself and stays words.
-    if let Some(q) = s[..end].find("=\"")
+    // A byte scan: a substring search would set up a searcher for every token.
+    if let Some(q) = b[..end].windows(2).position(|w| w == b"=\"")
         && !s[q + 2..end].contains('"')
         && !is_message_key(&s[..q])
     {

@@ -152,10 +152,9 @@ pub fn statements(ev: &Evidence) -> Vec<Statement> {
             // 1.x writes the deadline sentence as a RolloutAborted event; older controllers
             // wrote it under the condition's reason.
             && matches!(e.reason.as_deref(), Some("RolloutAborted" | "ProgressDeadlineExceeded"))
+            && let Some(rs) = deadline_text(msg)
         {
-            if let Some(rs) = deadline_text(msg) {
-                push(&mut out, &e.id, Claim::Deadline { replica_set: rs });
-            }
+            push(&mut out, &e.id, Claim::Deadline { replica_set: rs });
         }
     }
     out

@@ -51,7 +51,7 @@ pub fn bytes(text: &str) -> Option<u128> {
 /// The shortest exact binary-suffixed form (`3Gi`, `1536Mi`), or plain bytes.
 pub fn format(bytes: u128) -> String {
     for (unit, size) in UNITS[..6].iter().rev() {
-        if bytes >= *size && bytes % size == 0 {
+        if bytes >= *size && bytes.is_multiple_of(*size) {
             return format!("{}{unit}", bytes / size);
         }
     }

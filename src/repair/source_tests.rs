@@ -20,11 +20,13 @@ fn locating_from_rollout_metadata() {
     };
     let tracking = "annotation argocd.argoproj.io/tracking-id";
     let label = "label app.kubernetes.io/instance";
-    let cases: Vec<(
+    // (labels, annotations, where the source is expected)
+    type Case = (
         BTreeMap<String, String>,
         BTreeMap<String, String>,
         Option<Locator>,
-    )> = vec![
+    );
+    let cases: Vec<Case> = vec![
         (map(&[]), map(&[]), None),
         (
             map(&[]),

@@ -29,17 +29,18 @@ pub fn check_flow_depth(text: &str, max: usize) -> Result<(), TooDeep> {
     for (n, line) in text.split('\n').enumerate() {
         let bytes = line.as_bytes();
         let indent = bytes.iter().take_while(|&&b| b == b' ').count();
-        if quote.is_none() && depth == 0 {
-            if let Some((owner, text)) = block {
-                match text {
-                    _ if line.trim().is_empty() => continue,
-                    None if indent > owner => {
-                        block = Some((owner, Some(indent)));
-                        continue;
-                    }
-                    Some(t) if indent >= t => continue,
-                    _ => block = None,
+        if quote.is_none()
+            && depth == 0
+            && let Some((owner, text)) = block
+        {
+            match text {
+                _ if line.trim().is_empty() => continue,
+                None if indent > owner => {
+                    block = Some((owner, Some(indent)));
+                    continue;
                 }
+                Some(t) if indent >= t => continue,
+                _ => block = None,
             }
         }
         let mut at_start = true;

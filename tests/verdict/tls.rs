@@ -151,8 +151,7 @@ async fn a_certificate_that_does_not_load_is_a_clear_start_error() {
     let other = identity();
     let err = args(&id.cert, &other.key)
         .tls()
-        .err()
-        .expect("mismatched key must not load");
+        .expect_err("mismatched key must not load");
     assert!(format!("{err:#}").contains("server identity"), "{err:#}");
 }
 

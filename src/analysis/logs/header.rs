@@ -63,7 +63,8 @@ pub struct Header {
 
 impl Header {
     pub fn learn<'a>(cfg: &HeaderConfig, sample: impl IntoIterator<Item = &'a str>) -> Header {
-        let max = cfg.max_columns;
+        // Label positions are kept as bits of a u32 per line.
+        let max = cfg.max_columns.min(u32::BITS as usize);
         // Per column: (shape, count) over the lines long enough to have it.
         let mut counts: Vec<Vec<(Shape, u32, bool)>> = vec![Vec::new(); max];
         let mut labels = vec![0u32; max];

@@ -118,3 +118,14 @@ fn a_stream_dominated_by_one_event_keeps_its_first_words_in_the_message() {
     assert_eq!(h.strip(&lines[2]), "handled request id=2 in 2ms");
     assert_eq!(h.strip(&lines[1]), "upstream timeout after 1ms");
 }
+
+#[test]
+fn a_wide_column_setting_is_bounded() {
+    let cfg = HeaderConfig {
+        max_columns: 40,
+        ..HeaderConfig::default()
+    };
+    let lines: Vec<String> = (0..40).map(|i| format!("a b c d e f g {i}")).collect();
+    let h = Header::learn(&cfg, lines.iter().map(String::as_str));
+    assert_eq!(h.strip(&lines[0]), lines[0]);
+}

@@ -32,6 +32,12 @@ pub struct DrainConfig {
     /// plain word: a value where a word stood is evidence of another event (`HTTPS` /
     /// `SOCKS5`); a dotted name may itself be a value (`a.b.Type` / `a.v2.Type`).
     pub value_mismatch: f32,
+    /// Weight multiplier of a position where line and template hold two different plain
+    /// words (`bytes`/`values`, `KB)`/`MB)`): in a long line one such word passes the
+    /// similarity threshold, yet a word is what names the event. A column that really holds
+    /// words as values shows many of them and is joined by the sibling pass. Level names are
+    /// header fields and weigh as usual.
+    pub word_mismatch: f32,
 }
 
 impl Default for DrainConfig {
@@ -46,6 +52,7 @@ impl Default for DrainConfig {
             sibling_literals: 3,
             max_stretch: 3,
             value_mismatch: 1.0,
+            word_mismatch: 3.0,
         }
     }
 }
@@ -459,7 +466,11 @@ fn similarity(
             continue;
         }
         let wi = if !var {
-            w.get(i)
+            if cfg.word_mismatch != 1.0 && **t != *lt && plain_word(t) && plain_word(lt) {
+                w.get(i) * cfg.word_mismatch
+            } else {
+                w.get(i)
+            }
         } else if lt == WILDCARD && t.bytes().all(|b| b.is_ascii_alphabetic()) {
             cfg.value_mismatch
         } else {
@@ -478,6 +489,14 @@ fn similarity(
         return (1.0, params);
     }
     ((same / considered) as f64, params)
+}
+
+/// A letters-only word, punctuation at its edges aside, that is not a level name.
+fn plain_word(t: &str) -> bool {
+    let t = t.trim_matches(|c: char| matches!(c, ',' | '.' | ':' | ';' | '(' | ')'));
+    t.len() >= 2
+        && t.bytes().all(|b| b.is_ascii_alphabetic())
+        && super::level::word_level(t, false).is_none()
 }
 
 #[cfg(test)]

@@ -24,10 +24,15 @@ fn groups_lines_of_one_template_and_splits_others() {
         "session opened for user bob by root",
         "session closed for user alice",
     ];
-    let (d, ids) = mine(DrainConfig::default(), &lines);
-    assert_eq!(ids, vec![0, 0, 1, 1, 2, 2, 3]);
-    assert_eq!(d.template(2), "session opened for user <*> by root");
-    assert_eq!(d.template(3), "session closed for user alice");
+    // `alice`/`bob` differ as words: the tree keeps them apart and the sibling pass joins
+    // them because they follow `user`.
+    let (mut d, ids) = mine(DrainConfig::default(), &lines);
+    assert_eq!(ids, vec![0, 0, 1, 1, 2, 3, 4]);
+    let c = d.canonical_ids();
+    assert_eq!(c[2], c[3]);
+    assert_ne!(c[2], c[4]);
+    assert_eq!(d.template(c[2]), "session opened for user <*> by root");
+    assert_eq!(d.template(4), "session closed for user alice");
     assert_eq!(
         d.template(1),
         "<*> <*> <*> INFO dfs.DataNode: PacketResponder <*> for block <*> terminating"
@@ -210,8 +215,7 @@ fn few_siblings_merge_only_where_the_column_shows_a_value() {
     // A message's subject, camel-cased or not, is the event.
     lines.push("minSessionTimeout set to 4000".into());
     lines.push("autopurge.purgeInterval set to 0".into());
-    // Plain verbs with all else shared: two events. (Known gap: in a longer line the
-    // similarity threshold alone already merges them.)
+    // Plain verbs with all else shared: two events.
     for v in ["startup", "shutdown", "startup", "shutdown"] {
         lines.push(format!("cupsd {v} succeeded now"));
     }
@@ -318,4 +322,42 @@ fn a_value_where_a_word_stood_is_another_event() {
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let (_, ids) = mine(DrainConfig::default(), &lines);
     assert_eq!(ids[40..], [ids[40]; 3]);
+}
+
+#[test]
+fn two_plain_words_in_one_column_are_two_events_even_in_a_long_line() {
+    // One differing word in fourteen passes the similarity threshold on its own; a word
+    // against a word is what tells the events apart (`bytes`/`values`, `KB)`/`MB)`).
+    let mut lines = Vec::new();
+    for i in 0..12 {
+        let kind = ["bytes", "values"][i % 2];
+        lines.push(format!(
+            "Block b_{i} stored as {kind} in memory (estimated size {i}.2 KB, free {i}.1 MB)"
+        ));
+        let unit = ["KB)", "MB)"][i % 2];
+        lines.push(format!(
+            "app.exe - h{i}:80 close, {i} bytes sent, {i}0 bytes ({i}.5 {unit} received, lifetime 00:0{i}"
+        ));
+        // A level column is a header field, not the event: its words still merge.
+        let level = ["INFO", "FATAL"][i % 2];
+        lines.push(format!(
+            "RAS KERNEL {level} instruction cache parity error corrected at {i}"
+        ));
+    }
+    // Many words in one column are a variable: the sibling pass joins them.
+    for w in [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+    ] {
+        lines.push(format!(
+            "removing service {w} from the inetd configuration now"
+        ));
+    }
+    let (_, g) = groups(&lines);
+    let event = |k: usize, i: usize| g[3 * i + k];
+    for k in 0..2 {
+        assert_ne!(event(k, 0), event(k, 1), "kind {k}: {g:?}");
+        assert!((0..12).all(|i| event(k, i) == event(k, i % 2)), "{g:?}");
+    }
+    assert!((0..12).all(|i| event(2, i) == event(2, 0)), "levels: {g:?}");
+    assert!(g[36..].iter().all(|&x| x == g[36]), "siblings: {g:?}");
 }

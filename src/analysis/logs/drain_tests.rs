@@ -361,3 +361,25 @@ fn two_plain_words_in_one_column_are_two_events_even_in_a_long_line() {
     assert!((0..12).all(|i| event(2, i) == event(2, 0)), "levels: {g:?}");
     assert!(g[36..].iter().all(|&x| x == g[36]), "siblings: {g:?}");
 }
+
+#[test]
+fn a_key_glued_to_named_values_counts_as_a_literal() {
+    let mut lines = Vec::new();
+    for a in ["SCREEN_ON", "SCREEN_OFF", "USER_PRESENT", "SCREEN_ON"] {
+        lines.push(format!(
+            "processHandleBroadcastAction action:android.intent.action.{a}"
+        ));
+    }
+    // Without the shared key the lone subject is too little to call the column a value.
+    for a in ["a.b.One", "a.b.Two"] {
+        lines.push(format!("processHandleBroadcastAction {a}"));
+    }
+    // Plain words behind one glued key are still the event's own words.
+    for w in ["ok", "failed"] {
+        lines.push(format!("syncState result:{w}"));
+    }
+    let (_, g) = groups(&lines);
+    assert!(g[..4].iter().all(|&x| x == g[0]), "{g:?}");
+    assert_ne!(g[4], g[5]);
+    assert_ne!(g[6], g[7]);
+}

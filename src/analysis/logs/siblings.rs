@@ -24,15 +24,17 @@ pub fn merge_siblings(
     if min_siblings < 2 {
         return;
     }
-    // Members share every token outside the column, so they share its literal count.
-    let mut by_rest: FxMap<u64, (usize, usize, Vec<usize>)> = FxMap::default();
+    // Members share every token outside the column, so they share its literal count. A
+    // token with a glued key (`action:...`) also joins the members that share that key.
+    let mut by_rest: FxMap<u64, (usize, usize, usize, Vec<usize>)> = FxMap::default();
     for (k, t) in tmpls.iter().enumerate() {
         let literals = t.iter().filter(|x| &***x != WILDCARD).count();
         for col in 0..t.len() {
             let here = usize::from(&*t[col] != WILDCARD);
             let outside = literals - here;
-            // Named values may stand beside fewer literals (`onReceive action: <*>`).
-            if outside + 1 < min_literals {
+            // Named values may stand beside fewer literals (`onReceive action: <*>`), and
+            // a key glued to them is one more (`processHandleBroadcastAction action:<*>`).
+            if outside + 2 < min_literals {
                 continue;
             }
             let mut h = FxHasher::default();
@@ -44,27 +46,36 @@ pub fn merge_siblings(
                 }
                 h.write_u8(0xff);
             }
-            by_rest
-                .entry(h.finish())
-                .or_insert((col, outside, Vec::new()))
-                .2
-                .push(k);
+            let key = glued_key(&t[col]);
+            let keys = if key > 0 { &[0, key][..] } else { &[0][..] };
+            for &key in keys {
+                let mut h = h.clone();
+                h.write(&t[col].as_bytes()[..key]);
+                by_rest
+                    .entry(h.finish())
+                    .or_insert((col, outside, key, Vec::new()))
+                    .3
+                    .push(k);
+            }
         }
     }
-    let mut groups: Vec<(usize, usize, Vec<usize>)> = by_rest
+    let mut groups: Vec<(usize, usize, usize, Vec<usize>)> = by_rest
         .into_values()
-        .filter(|(_, _, m)| m.len() >= 2)
+        .filter(|(_, _, _, m)| m.len() >= 2)
         .collect();
     // Deterministic order whatever the map's iteration order.
     groups.sort_unstable();
-    for (col, outside, members) in groups {
+    for (col, outside, key, members) in groups {
         let mut reps: Vec<usize> = members.iter().map(|&k| root(rep, k)).collect();
         reps.sort_unstable();
         reps.dedup();
         let shown = || {
             let vals = || members.iter().map(|&k| &*tmpls[k][col]);
-            let named = vals().all(is_identifier);
-            let widened = vals().any(|v| v.contains(WILDCARD)) && !vals().any(is_constant);
+            let named = vals().all(|v| is_identifier(&v[key..]))
+                && outside + 1 + usize::from(key > 0) >= min_literals;
+            let widened = vals().any(|v| v.contains(WILDCARD))
+                && !vals().any(is_constant)
+                && outside + 1 >= min_literals;
             let keyed = col > 0 && is_identity_key(&tmpls[members[0]][col - 1]);
             // A message's first word is its subject (`minSessionTimeout set to <*>`), so
             // there the literals outside must be as many as for plain words.
@@ -98,6 +109,23 @@ pub(super) fn is_identifier(tok: &str) -> bool {
         || inner(b'@')
         || b.windows(2)
             .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+/// Length of a `key:` or `key=` prefix with a value after it (`action:`), else 0: the key
+/// is a literal of the message, the rest the value it names.
+fn glued_key(tok: &str) -> usize {
+    match tok.find([':', '=']) {
+        Some(end)
+            if end > 0
+                && end + 1 < tok.len()
+                && tok[..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            end + 1
+        }
+        _ => 0,
+    }
 }
 
 /// A noun that names who or where (`for user root`, `Invalid user admin`): the word after it

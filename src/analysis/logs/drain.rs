@@ -2,6 +2,7 @@
 //! and leading tokens to a small leaf; inside the leaf the most similar template wins if it is
 //! similar enough, and positions where they differ become `<*>`.
 
+use super::crossed::merge_crossed;
 use super::hash::FxMap;
 use super::mask::{Tokens, WILDCARD};
 use super::siblings::{merge_siblings, merge_stretched};
@@ -38,6 +39,9 @@ pub struct DrainConfig {
     /// words as values shows many of them and is joined by the sibling pass. Level names are
     /// header fields and weigh as usual.
     pub word_mismatch: f32,
+    /// Joins templates whose two columns hold transitions within one value set (see
+    /// [`merge_crossed`]).
+    pub crossed: bool,
 }
 
 impl Default for DrainConfig {
@@ -53,6 +57,7 @@ impl Default for DrainConfig {
             max_stretch: 3,
             value_mismatch: 1.0,
             word_mismatch: 3.0,
+            crossed: true,
         }
     }
 }
@@ -179,7 +184,8 @@ impl Drain {
     /// equal (two branches of the tree can converge once their differing tokens have become
     /// wildcards); then templates that differ only in a few leading columns whose values
     /// are shared by many templates (see [`merge_free_columns`]), and sibling templates
-    /// that differ in one column only (see [`merge_siblings`]). Each representative's
+    /// that differ in one column only (see [`merge_siblings`]) or in two columns of one
+    /// value set (see [`merge_crossed`]). Each representative's
     /// template is widened to cover its group.
     pub fn canonical_ids(&mut self) -> Vec<u32> {
         let mut first: HashMap<String, u32> = HashMap::new();
@@ -203,6 +209,9 @@ impl Drain {
             self.cfg.min_siblings,
             self.cfg.sibling_literals,
         );
+        if self.cfg.crossed {
+            merge_crossed(&tmpls, &mut rep, self.cfg.sibling_literals);
+        }
         self.widen(&uniq, &rep);
         // Widened first: a column merged above is a wildcard only once widened, and
         // that wildcard is what a longer template's run of tokens lines up with.
@@ -377,16 +386,7 @@ fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
                     continue;
                 }
                 use std::hash::Hasher;
-                let mut h = super::hash::FxHasher::default();
-                h.write_usize(t.len());
-                h.write_usize(a);
-                h.write_usize(b);
-                for (i, tok) in t.iter().enumerate() {
-                    if i != a && i != b {
-                        h.write(tok.as_bytes());
-                    }
-                    h.write_u8(0xff);
-                }
+                let h = super::hash::rest_hash(t, a, b);
                 buckets.entry(h.finish()).or_default().push(k);
             }
         }

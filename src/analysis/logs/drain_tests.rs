@@ -383,3 +383,31 @@ fn a_key_glued_to_named_values_counts_as_a_literal() {
     assert_ne!(g[4], g[5]);
     assert_ne!(g[6], g[7]);
 }
+
+#[test]
+fn transitions_within_one_value_set_are_one_event() {
+    let line =
+        |a: &str, b: &str| format!("mgr::setMode Setting the operation mode from {a} to {b}");
+    let mut lines = vec![
+        line("AUTO", "AUTO"),
+        line("AUTO", "SUSPENDED"),
+        line("SUSPENDED", "AUTO"),
+    ];
+    // Two pairs only: nothing shows that the columns vary freely.
+    lines.push("link went from UP to UP on the first port".into());
+    lines.push("link went from DOWN to DOWN on the first port".into());
+    // A verb beside a name: different value sets, different events.
+    for (verb, user) in [
+        ("opened", "root"),
+        ("closed", "news"),
+        ("opened", "news"),
+        ("closed", "root"),
+    ] {
+        lines.push(format!("pam_unix session {verb} for {user} by the daemon"));
+    }
+    let (_, g) = groups(&lines);
+    assert!(g[..3].iter().all(|&x| x == g[0]), "{g:?}");
+    assert_ne!(g[3], g[4]);
+    assert_ne!(g[5], g[6]);
+    assert_ne!(g[5], g[8]);
+}

@@ -41,3 +41,19 @@ impl FxHasher {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
+
+/// Hash of a template's length, the two columns `a` and `b` (equal for one column) and every
+/// token outside them: templates that agree everywhere but there share it.
+pub fn rest_hash(t: &[Box<str>], a: usize, b: usize) -> FxHasher {
+    let mut h = FxHasher::default();
+    h.write_usize(t.len());
+    h.write_usize(a);
+    h.write_usize(b);
+    for (i, tok) in t.iter().enumerate() {
+        if i != a && i != b {
+            h.write(tok.as_bytes());
+        }
+        h.write_u8(0xff);
+    }
+    h
+}

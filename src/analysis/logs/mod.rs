@@ -3,6 +3,7 @@
 //! Every stream of one Rollout goes through one [`LogMiner`], so a template id means the same
 //! thing in canary and stable logs; [`LogMiner::finish`] then ranks templates into findings.
 
+mod crossed;
 pub mod drain;
 mod hash;
 pub mod header;

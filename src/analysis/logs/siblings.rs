@@ -3,7 +3,7 @@
 //! a host name). The prefix tree and the similarity threshold keep short messages apart
 //! when one word in four differs; the siblings, taken together, show that the word varies.
 
-use super::hash::{FxHasher, FxMap};
+use super::hash::{FxHasher, FxMap, rest_hash};
 use super::mask::WILDCARD;
 use std::hash::Hasher;
 
@@ -37,19 +37,11 @@ pub fn merge_siblings(
             if outside + 2 < min_literals {
                 continue;
             }
-            let mut h = FxHasher::default();
-            h.write_usize(t.len());
-            h.write_usize(col);
-            for (i, tok) in t.iter().enumerate() {
-                if i != col {
-                    h.write(tok.as_bytes());
-                }
-                h.write_u8(0xff);
-            }
+            let h = rest_hash(t, col, col);
             let key = glued_key(&t[col]);
             let keys = if key > 0 { &[0, key][..] } else { &[0][..] };
             for &key in keys {
-                let mut h = h.clone();
+                let mut h = h;
                 h.write(&t[col].as_bytes()[..key]);
                 by_rest
                     .entry(h.finish())
@@ -146,7 +138,7 @@ fn is_constant(tok: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
 }
 
-fn root(rep: &[usize], mut k: usize) -> usize {
+pub(super) fn root(rep: &[usize], mut k: usize) -> usize {
     while rep[k] != k {
         k = rep[k];
     }

@@ -29,6 +29,7 @@ impl MinerConfig {
             "min_siblings" => self.drain.min_siblings = count()?,
             "sibling_literals" => self.drain.sibling_literals = count()?,
             "max_stretch" => self.drain.max_stretch = count()?,
+            "crossed" => self.drain.crossed = flag()?,
             "word_mismatch" => self.drain.word_mismatch = num()? as f32,
             "value_mismatch" => self.drain.value_mismatch = num()? as f32,
             "header.sample_lines" => self.header.sample_lines = count()?,

@@ -5,7 +5,7 @@
 
 use super::hash::{FxMap, rest_hash};
 use super::mask::WILDCARD;
-use super::siblings::root;
+use super::siblings::{flatten, join, roots};
 use std::collections::BTreeSet;
 use std::hash::Hasher;
 
@@ -73,14 +73,7 @@ pub fn merge_crossed(tmpls: &[&[Box<str>]], rep: &mut [usize], min_literals: usi
         if from.len() < 2 || from != to || pairs.len() < MIN_PAIRS {
             continue;
         }
-        let mut reps: Vec<usize> = members.iter().map(|&k| root(rep, k)).collect();
-        reps.sort_unstable();
-        reps.dedup();
-        for &r in &reps[1..] {
-            rep[r] = reps[0];
-        }
+        join(rep, &roots(rep, &members));
     }
-    for k in 0..rep.len() {
-        rep[k] = root(rep, k);
-    }
+    flatten(rep);
 }

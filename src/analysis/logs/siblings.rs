@@ -58,9 +58,7 @@ pub fn merge_siblings(
     // Deterministic order whatever the map's iteration order.
     groups.sort_unstable();
     for (col, outside, key, members) in groups {
-        let mut reps: Vec<usize> = members.iter().map(|&k| root(rep, k)).collect();
-        reps.sort_unstable();
-        reps.dedup();
+        let reps = roots(rep, &members);
         let shown = || {
             let vals = || members.iter().map(|&k| &*tmpls[k][col]);
             let named = vals().all(|v| is_identifier(&v[key..]))
@@ -78,13 +76,9 @@ pub fn merge_siblings(
         if reps.len() < 2 || !(plain_ok || shown()) {
             continue;
         }
-        for &r in &reps[1..] {
-            rep[r] = reps[0];
-        }
+        join(rep, &reps);
     }
-    for k in 0..rep.len() {
-        rep[k] = root(rep, k);
-    }
+    flatten(rep);
 }
 
 /// A token that reads as a name rather than a word: dotted, underscored or slashed inside,
@@ -138,7 +132,29 @@ fn is_constant(tok: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
 }
 
-pub(super) fn root(rep: &[usize], mut k: usize) -> usize {
+/// The distinct group roots of `members`, smallest first.
+pub(super) fn roots(rep: &[usize], members: &[usize]) -> Vec<usize> {
+    let mut reps: Vec<usize> = members.iter().map(|&k| root(rep, k)).collect();
+    reps.sort_unstable();
+    reps.dedup();
+    reps
+}
+
+/// Unions the groups of `reps` (as from [`roots`]) under the first.
+pub(super) fn join(rep: &mut [usize], reps: &[usize]) {
+    for &r in reps.iter().skip(1) {
+        rep[r] = reps[0];
+    }
+}
+
+/// Points every template straight at its group's root.
+pub(super) fn flatten(rep: &mut [usize]) {
+    for k in 0..rep.len() {
+        rep[k] = root(rep, k);
+    }
+}
+
+fn root(rep: &[usize], mut k: usize) -> usize {
     while rep[k] != k {
         k = rep[k];
     }
@@ -215,9 +231,7 @@ pub fn merge_stretched(
             }
         }
     }
-    for k in 0..rep.len() {
-        rep[k] = root(rep, k);
-    }
+    flatten(rep);
 }
 
 fn gap_key(before: &[Box<str>], after: &[Box<str>]) -> u64 {

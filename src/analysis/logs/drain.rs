@@ -3,11 +3,12 @@
 //! similar enough, and positions where they differ become `<*>`.
 
 use super::crossed::merge_crossed;
-use super::hash::FxMap;
+use super::hash::{FxHasher, FxMap};
 use super::mask::{Tokens, WILDCARD};
-use super::siblings::{merge_siblings, merge_stretched};
+use super::siblings::{empty_pair, merge_siblings, merge_stretched};
 use super::weight::TokenWeights;
 use std::collections::HashMap;
+use std::hash::Hasher;
 
 #[derive(Debug, Clone)]
 pub struct DrainConfig {
@@ -337,15 +338,15 @@ impl Drain {
 const FREE_PREFIX: usize = 8;
 /// Columns two templates may differ in and still merge.
 const MAX_FREE_DIFFS: usize = 2;
-/// Templates a value must appear in, in that column, to count as a header value.
+/// Different messages a value must stand before, in that column, to count as a header value.
 const MIN_COLUMN_SPREAD: usize = 3;
 /// Bucket members compared pairwise; larger buckets only merge along this window.
 const MAX_BUCKET_PAIRS: usize = 64;
 
 /// Post-pass over final templates: two templates of one length merge when they differ in
 /// at most [`MAX_FREE_DIFFS`] of the first [`FREE_PREFIX`] columns, each differing value
-/// there is a wildcard or appears in that column of at least [`MIN_COLUMN_SPREAD`]
-/// templates, and they share a literal token after the differences. A value that recurs
+/// there is a wildcard or stands, in that column, before at least [`MIN_COLUMN_SPREAD`]
+/// different rests of a template, and they share a literal token after the differences. A value that recurs
 /// with many different messages is a header field (component, state, host name) and not
 /// part of the message, so a message seen behind two such values is still one template;
 /// the prefix tree had split them because it routes on leading tokens. Message words rarely
@@ -362,11 +363,22 @@ fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
         }
         x
     }
-    // How many templates hold each value in each leading column.
+    // Behind how many different messages each value stands in each leading column: a
+    // header field precedes many messages, while a word that recurs only because the
+    // columns before it vary (`cupsd startup succeeded`, `crond startup succeeded`) stands
+    // before one.
+    let mut pairs: FxMap<(usize, &str, u64), ()> = FxMap::default();
     let mut spread: FxMap<(usize, &str), usize> = FxMap::default();
     for t in tmpls {
         for (p, tok) in t.iter().take(FREE_PREFIX).enumerate() {
-            *spread.entry((p, &**tok)).or_default() += 1;
+            let mut message = FxHasher::default();
+            for rest in &t[p + 1..] {
+                message.write(rest.as_bytes());
+                message.write_u8(0xff);
+            }
+            if pairs.insert((p, &**tok, message.finish()), ()).is_none() {
+                *spread.entry((p, &**tok)).or_default() += 1;
+            }
         }
     }
     let free = |p: usize, tok: &str| {
@@ -471,7 +483,7 @@ fn similarity(
             } else {
                 w.get(i)
             }
-        } else if lt == WILDCARD && t.bytes().all(|b| b.is_ascii_alphabetic()) {
+        } else if (lt == WILDCARD && t.bytes().all(|b| b.is_ascii_alphabetic())) || empty_pair(t) {
             cfg.value_mismatch
         } else {
             VAR_MISMATCH_WEIGHT

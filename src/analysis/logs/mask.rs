@@ -62,7 +62,7 @@ impl Tokens {
                 self.buf.push_str(WILDCARD);
                 self.buf.push_str(&tok[core.len()..]);
                 true
-            } else if header && is_bracket_tag(tok) {
+            } else if header && is_bracket_tag(tok) && !rest.trim_start().is_empty() {
                 // A `[...]` tag in the line's prefix names a thread or module: it varies
                 // independently of the message, so it is a value, not template text.
                 self.buf.push('[');

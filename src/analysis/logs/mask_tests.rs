@@ -141,3 +141,12 @@ fn a_digitless_hex_id_is_a_value_and_short_hex_letters_are_words() {
         "ActivityRecord{<*> <*> app} bead cafe added"
     );
 }
+
+#[test]
+fn a_line_that_is_one_bracket_is_the_message_not_a_tag() {
+    assert_eq!(masked("[main] started"), "[<*>] started");
+    assert_eq!(
+        masked("[ PCI configuration begin ]"),
+        "[ PCI configuration begin ]"
+    );
+}

@@ -186,31 +186,70 @@ pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
         .iter()
         .position(|&c| is_separator(c))
         .map_or(b.len(), |p| from + p);
-    // `key="two words"` is one value: its word count must not change the line's length.
-    // A longer quoted text (logfmt's `msg="..."`) is the message itself and stays words.
-    // A byte scan: a substring search would set up a searcher for every token.
-    if let Some(q) = b[..end].windows(2).position(|w| w == b"=\"")
-        && !s[q + 2..end].contains('"')
-        && !is_message_key(&s[..q])
-    {
-        let window = &b[end..b.len().min(q + MAX_BRACKET)];
-        if let Some(close) = window.iter().position(|&c| c == b'"')
-            && window[..close]
-                .iter()
-                .filter(|c| c.is_ascii_whitespace())
-                .count()
-                < MAX_VALUE_WORDS
-        {
-            end += close + 1;
-            end += b[end..]
-                .iter()
-                .position(|&c| is_separator(c))
-                .unwrap_or(b.len() - end);
-        }
+    if let Some(close) = value_close(s, end) {
+        end = close;
+        end += b[end..]
+            .iter()
+            .position(|&c| is_separator(c))
+            .unwrap_or(b.len() - end);
     }
     let (tok, tail) = s.split_at(end);
     *rest = tail;
     Some(tok)
+}
+
+/// Where a `key=` value opened in the token `s[..end]` closes, when that is further on:
+/// `key="two words"` and `ws=WorkSource{10113 com.tencent.mm}` are one value each, and
+/// their word count must not change the line's length. A longer text (logfmt's
+/// `msg="..."`) is the message itself and stays words. Byte scans: a substring search
+/// would set up a searcher for every token.
+fn value_close(s: &str, end: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let (open, at) = match b[..end].iter().position(|&c| c == b'=') {
+        Some(eq) if is_message_key(&s[..eq]) => return None,
+        Some(eq) if b.get(eq + 1) == Some(&b'"') => (b'"', eq + 1),
+        Some(eq) => {
+            let at = eq + 1 + b[eq + 1..end].iter().position(|c| b"{[(".contains(c))?;
+            (b[at], at)
+        }
+        // An object printed by name, `WifiLock{hwpush type=2 ...}`.
+        None => {
+            let at = b[..end].iter().position(|&c| c == b'{')?;
+            if at == 0 || !b[at - 1].is_ascii_alphanumeric() {
+                return None;
+            }
+            (b'{', at)
+        }
+    };
+    let close = match open {
+        b'{' => b'}',
+        b'[' => b']',
+        b'(' => b')',
+        _ => b'"',
+    };
+    let mut depth = 1usize;
+    let mut words = 0usize;
+    for (i, &c) in b
+        .iter()
+        .enumerate()
+        .take(b.len().min(at + MAX_BRACKET))
+        .skip(at + 1)
+    {
+        if c == close {
+            depth -= 1;
+            if depth == 0 {
+                return (i >= end).then_some(i + 1);
+            }
+        } else if c == open {
+            depth += 1;
+        } else if c.is_ascii_whitespace() {
+            words += 1;
+            if words >= MAX_VALUE_WORDS {
+                return None;
+            }
+        }
+    }
+    None
 }
 
 /// Appends the masked form of `tok` to `out`; true if anything was masked.

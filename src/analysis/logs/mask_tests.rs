@@ -138,8 +138,9 @@ fn a_request_route_is_one_value_and_joined_values_are_one() {
 fn a_digitless_hex_id_is_a_value_and_short_hex_letters_are_words() {
     assert_eq!(
         masked("ActivityRecord{abcdeac u0 app} bead cafe added"),
-        "ActivityRecord{<*> <*> app} bead cafe added"
+        "ActivityRecord{<*>} bead cafe added"
     );
+    assert_eq!(masked("id abcdeac bead"), "id <*> bead");
 }
 
 #[test]
@@ -149,4 +150,31 @@ fn a_line_that_is_one_bracket_is_the_message_not_a_tag() {
         masked("[ PCI configuration begin ]"),
         "[ PCI configuration begin ]"
     );
+}
+
+#[test]
+fn a_value_with_spaces_inside_its_brackets_is_one_token() {
+    // The value's word count must not change the line's length, or one event is two.
+    for (line, tokens) in [
+        ("ws=WorkSource{10113 com.tencent.mm}, uid=1000", 2),
+        ("ws=WorkSource{10113}, uid=1000", 2),
+        ("tag=\"View Lock\", uid=1000", 2),
+        ("lock WifiLock{hwpush type=2 binder=Proxy@74549fb} held", 3),
+        ("k=[a b] v=(c d) end", 3),
+        ("k=[a [b] c] end", 2),
+        // Too many words, unclosed, or a message key: plain words.
+        ("k={a b c d e} end", 6),
+        ("k={a b end", 3),
+        ("msg=\"two words\" end", 3),
+        ("Intent { act=x } end", 5),
+    ] {
+        let mut t = Tokens::default();
+        t.fill(line);
+        assert_eq!(
+            t.len(),
+            tokens,
+            "{line}: {:?}",
+            t.iter().collect::<Vec<_>>()
+        );
+    }
 }

@@ -46,8 +46,8 @@ pub fn whole_value(tok: &str, cfg: &MaskConfig) -> Option<(usize, usize)> {
         end -= 1;
     }
     let core = tok.get(start..end)?;
-    let hit =
-        (cfg.endpoints && (is_ipv6(core) || is_host_port(core))) || (cfg.paths && is_path(core));
+    let hit = (cfg.endpoints && (is_ipv6(core) || is_host_port(core)))
+        || (cfg.paths && (is_path(core) || is_component(core)));
     hit.then_some((start, end))
 }
 
@@ -86,6 +86,26 @@ fn is_path(core: &str) -> bool {
     (unix || windows) && seps >= 2 && !core.contains("//")
 }
 
+/// A package and a class inside it (`com.example.mail/.ui.Main`,
+/// `com.example.mail/org.lib.Service`): the component an app runs, as much a value as the
+/// app itself. Both sides are dotted names; a lone word pair (`TCP/IP`) is not.
+fn is_component(core: &str) -> bool {
+    let Some((package, class)) = core.split_once('/') else {
+        return false;
+    };
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'$'))
+    };
+    let dotted = |s: &str| s.trim_start_matches('.').contains('.') || s.starts_with('.');
+    name(package)
+        && name(class)
+        && package.contains('.')
+        && !package.starts_with('.')
+        && dotted(class)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +121,8 @@ mod tests {
             ("/var/lib/data/", Some((0, 14))),
             ("(/etc/hosts).", Some((1, 11))),
             ("C:\\Windows\\System32\\x.dll", Some((0, 25))),
+            ("com.example.mail/.ui.Main:", Some((0, 25))),
+            ("(com.a.b/org.lib.Service),", Some((1, 24))),
         ];
         for (tok, want) in hits {
             assert_eq!(whole_value(tok, &cfg), want, "{tok:?}");
@@ -112,6 +134,9 @@ mod tests {
             "http://x.example/a/b",
             "a/b/c",
             "ratio:3",
+            "TCP/IP",
+            "km/h.",
+            "a.b/c",
             "",
         ] {
             assert_eq!(whole_value(tok, &cfg), None, "{tok:?}");

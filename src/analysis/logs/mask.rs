@@ -206,6 +206,13 @@ pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
 fn value_close(s: &str, end: usize) -> Option<usize> {
     let b = s.as_bytes();
     let (open, at) = match b[..end].iter().position(|&c| c == b'=') {
+        // A quoted name, `application "Google Chrome" for`.
+        _ if matches!(b[0], b'"' | b'\'') => {
+            if is_http_method(&s[..end]) {
+                return None;
+            }
+            (b[0], 0)
+        }
         Some(eq) if is_message_key(&s[..eq]) => return None,
         Some(eq) if b.get(eq + 1) == Some(&b'"') => (b'"', eq + 1),
         Some(eq) => {
@@ -225,7 +232,7 @@ fn value_close(s: &str, end: usize) -> Option<usize> {
         b'{' => b'}',
         b'[' => b']',
         b'(' => b')',
-        _ => b'"',
+        q => q,
     };
     let mut depth = 1usize;
     let mut words = 0usize;
@@ -263,6 +270,12 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
         out.push_str(&tok[end..]);
         return true;
     }
+    if let Some(close) = quoted_value(tok) {
+        out.push_str(&tok[..1]);
+        out.push_str(WILDCARD);
+        out.push_str(&tok[close..]);
+        return true;
+    }
     let kv = cfg.kv_values && bytes.contains(&b'=');
     // Fast path: most tokens are plain words.
     if !kv && !bytes.iter().any(u8::is_ascii_digit) && !has_word_value(tok) {
@@ -287,6 +300,23 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
     }
     masked |= push_segment(&tok[seg_start..], value_next, out);
     masked
+}
+
+/// The index of the closing quote when the whole token is one quoted value (`'US'.`,
+/// `"Google Chrome"`): quotes mark a name inserted into the message. A quoted key
+/// (`'ExternalConnected':`) and a quoted request line are not values.
+fn quoted_value(tok: &str) -> Option<usize> {
+    let b = tok.as_bytes();
+    let q = *b.first().filter(|&&c| c == b'"' || c == b'\'')?;
+    let close = 1 + b[1..].iter().position(|&c| c == q)?;
+    let tail = &b[close + 1..];
+    (close > 1
+        && !tail.starts_with(b":")
+        && tail
+            .iter()
+            .all(|c| matches!(c, b',' | b'.' | b';' | b')' | b']' | b'}'))
+        && !tok[1..].split(' ').next().is_some_and(is_http_method))
+    .then_some(close)
 }
 
 fn is_http_method(tok: &str) -> bool {

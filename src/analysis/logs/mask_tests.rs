@@ -91,8 +91,8 @@ fn a_value_after_a_spaced_equals_sign_is_masked() {
             "window shown, allDrawn= false, visible = true done",
             "window shown, allDrawn= <*>, visible = <*> done",
         ),
-        // A quoted text after `=` may be a message: left to the quoted-value rules.
-        ("note= \"disk full\" end", "note= \"disk full\" end"),
+        // A quoted text after `=` is left to the quoted-value rules.
+        ("note= \"disk full\" end", "note= \"<*>\" end"),
         ("a == b", "a == <*>"),
         ("ruser= rhost=gw user=root", "ruser= rhost=<*> user=<*>"),
     ];
@@ -176,5 +176,21 @@ fn a_value_with_spaces_inside_its_brackets_is_one_token() {
             "{line}: {:?}",
             t.iter().collect::<Vec<_>>()
         );
+    }
+}
+
+#[test]
+fn a_quoted_name_is_a_value_and_a_quoted_key_is_not() {
+    for (line, want) in [
+        ("country code set to 'US'.", "country code set to '<*>'."),
+        (
+            "by application \"Google Chrome\" for over",
+            "by application \"<*>\" for over",
+        ),
+        ("'ExternalConnected': Yes,", "'ExternalConnected': Yes,"),
+        ("empty '' here", "empty '' here"),
+        ("said \"a b c d e\" end", "said \"a b c d e\" end"),
+    ] {
+        assert_eq!(masked(line), want, "{line:?}");
     }
 }

@@ -41,7 +41,7 @@ impl Tokens {
         let mut header = true;
         let mut assigned = false;
         let mut requested = false;
-        while let Some(tok) = next_token(&mut rest) {
+        while let Some(tok) = split_token(&mut rest, header) {
             let start = self.buf.len();
             let after_method = std::mem::replace(&mut requested, is_http_method(tok));
             let var = if std::mem::replace(&mut assigned, self.cfg.kv_values && tok.ends_with('='))
@@ -169,6 +169,12 @@ fn is_separator(b: u8) -> bool {
 /// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
 /// word count would otherwise change the line's length and so its template.
 pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    split_token(rest, true)
+}
+
+/// [`next_token`], where `[...]` groups stay one token only while `in_prefix`: past the
+/// prefix a bracket holds message text (`repeated 2 times: [ Failed password for root ]`).
+fn split_token<'a>(rest: &mut &'a str, in_prefix: bool) -> Option<&'a str> {
     let s = rest.trim_start_matches(|c: char| c.is_ascii() && is_separator(c as u8));
     if s.is_empty() {
         *rest = s;
@@ -176,7 +182,7 @@ pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
     }
     let b = s.as_bytes();
     let mut from = 0;
-    if b[0] == b'[' {
+    if in_prefix && b[0] == b'[' {
         let window = &b[..b.len().min(MAX_BRACKET)];
         if let Some(close) = window.iter().position(|&c| c == b']') {
             from = close;

@@ -59,10 +59,15 @@ fn masks_values_by_shape() {
             "Registered signal handlers for [TERM, HUP, INT]",
             "Registered signal handlers for [TERM, HUP, INT]",
         ),
-        // Long groups stay one token (their word count would otherwise vary).
+        // Long prefix groups stay one token (their word count would otherwise vary).
         (
-            "x [DataStreamer for file /tmp/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q block BP-17-10.0.0.1-12]",
-            "x [<*>]",
+            "WARN [DataStreamer for file /tmp/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q block BP-17-10.0.0.1-12]",
+            "WARN [<*>]",
+        ),
+        // Past the prefix, the words of a bracket are the message's.
+        (
+            "message repeated 2 times: [ Failed password for root from 10.0.0.1 port 22 ssh2]",
+            "message repeated <*> times: [ Failed password for root from <*> port <*> <*>]",
         ),
         ("[unclosed bracket here", "[unclosed bracket here"),
     ];

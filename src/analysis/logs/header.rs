@@ -225,7 +225,12 @@ impl Header {
                 if p == 0 {
                     return line;
                 }
-                misses += 1;
+                // A program name with spaces in it (`Microsoft Word[412]:`) fits the
+                // header's last column a word or two on; earlier columns stay aligned.
+                match fitting_within(rest, &col.shapes) {
+                    Some(after) if p + 1 == self.columns.len() => rest = after,
+                    _ => misses += 1,
+                }
             }
         }
         if misses > self.max_misses {
@@ -262,6 +267,20 @@ fn past_free_words<'a>(rest: &'a str, next: &[u64]) -> &'a str {
         }
     }
     rest
+}
+
+/// `rest` past the first of its next [`MAX_FREE_EXTRA`] tokens that has one of `shapes` and
+/// is marked as a field (`Word[412]:`, `host-7`); a plain word there is the message's.
+fn fitting_within<'a>(rest: &'a str, shapes: &[u64]) -> Option<&'a str> {
+    let mut r = rest;
+    for _ in 0..MAX_FREE_EXTRA {
+        let tok = next_token(&mut r)?;
+        let marked = tok.bytes().any(|b| !b.is_ascii_alphabetic());
+        if marked && shapes.contains(&shape(tok).hash) {
+            return Some(r);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

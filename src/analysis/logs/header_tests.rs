@@ -129,3 +129,27 @@ fn a_wide_column_setting_is_bounded() {
     let h = Header::learn(&cfg, lines.iter().map(String::as_str));
     assert_eq!(h.strip(&lines[0]), lines[0]);
 }
+
+#[test]
+fn a_program_name_with_spaces_still_ends_the_header() {
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "Jul {:2} 09:0{}:1{} calvisitor-10-105-160-{} kernel[{}]: {} session {}",
+                1 + i % 6,
+                i % 10,
+                i % 6,
+                90 + i % 5,
+                i * 7,
+                WORDS[i % WORDS.len()],
+                i
+            )
+        })
+        .collect();
+    let h = learned(&lines);
+    assert_eq!(h.strip(&lines[3]), "Failed session 3");
+    assert_eq!(
+        h.strip("Jul  2 09:01:11 calvisitor-10-105-160-91 Microsoft Word[412]: WARNING: font"),
+        "WARNING: font"
+    );
+}

@@ -190,6 +190,8 @@ pub async fn logs(
             "more frequent"
         }
     };
+    // A real (redacted) line reads better than its template: `KeyError: 'SENDGRID_API_KEY'`
+    // names the missing key that `KeyError: '<*>'` masks.
     let bad: Vec<String> = canary_only()
         .filter(|f| matches!(f.level, LogLevel::Fatal | LogLevel::Error))
         .take(3)
@@ -199,7 +201,11 @@ pub async fn logs(
                 how(f),
                 f.canary_count,
                 f.stable_count,
-                f.template
+                if f.example.is_empty() {
+                    &f.template
+                } else {
+                    &f.example
+                }
             )
         })
         .collect();

@@ -3,7 +3,7 @@
 //! similar enough, and positions where they differ become `<*>`.
 
 use super::crossed::merge_crossed;
-use super::hash::{FxHasher, FxMap};
+use super::hash::{FxHasher, FxMap, FxSet};
 use super::mask::{Tokens, WILDCARD};
 use super::siblings::{empty_pair, merge_siblings, merge_stretched};
 use super::weight::TokenWeights;
@@ -346,12 +346,12 @@ const MAX_BUCKET_PAIRS: usize = 64;
 /// Post-pass over final templates: two templates of one length merge when they differ in
 /// at most [`MAX_FREE_DIFFS`] of the first [`FREE_PREFIX`] columns, each differing value
 /// there is a wildcard or stands, in that column, before at least [`MIN_COLUMN_SPREAD`]
-/// different rests of a template, and they share a literal token after the differences. A value that recurs
-/// with many different messages is a header field (component, state, host name) and not
-/// part of the message, so a message seen behind two such values is still one template;
-/// the prefix tree had split them because it routes on leading tokens. Message words rarely
-/// recur across three templates in the same column, so two different messages that differ
-/// only in one word stay apart. Returns, per template, the index of its group's
+/// different template rests, and they share a literal token after the differences. A value
+/// that recurs with many different messages is a header field (component, state, host
+/// name) and not part of the message, so a message seen behind two such values is still one
+/// template; the prefix tree had split them because it routes on leading tokens. Message
+/// words rarely recur before three different rests in the same column, so two different
+/// messages that differ only in one word stay apart. Returns, per template, the index of its group's
 /// representative: the most general member (most wildcards), then the first.
 fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
     let n = tmpls.len();
@@ -367,7 +367,7 @@ fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
     // header field precedes many messages, while a word that recurs only because the
     // columns before it vary (`cupsd startup succeeded`, `crond startup succeeded`) stands
     // before one.
-    let mut pairs: FxMap<(usize, &str, u64), ()> = FxMap::default();
+    let mut pairs: FxSet<(usize, &str, u64)> = FxSet::default();
     let mut spread: FxMap<(usize, &str), usize> = FxMap::default();
     for t in tmpls {
         for (p, tok) in t.iter().take(FREE_PREFIX).enumerate() {
@@ -376,7 +376,7 @@ fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
                 message.write(rest.as_bytes());
                 message.write_u8(0xff);
             }
-            if pairs.insert((p, &**tok, message.finish()), ()).is_none() {
+            if pairs.insert((p, &**tok, message.finish())) {
                 *spread.entry((p, &**tok)).or_default() += 1;
             }
         }

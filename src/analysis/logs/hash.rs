@@ -1,9 +1,10 @@
 //! A small deterministic hasher for the miner's maps.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// A small multiply-rotate hasher: the tree is keyed by short tokens, SipHash would dominate
 /// the profile, and a fixed hasher keeps runs deterministic.

@@ -250,34 +250,30 @@ const MAX_FREE_EXTRA: usize = 2;
 /// `rest` past the extra words of a free column: a name with spaces in it runs on until the
 /// column after it shows up, within [`MAX_FREE_EXTRA`] words; if it does not, `rest` as is.
 fn past_free_words<'a>(rest: &'a str, next: &[u64]) -> &'a str {
-    let fits = |r: &str| {
-        let mut peek = r;
-        next_token(&mut peek).is_some_and(|t| next.contains(&shape(t).hash))
-    };
-    if next.is_empty() || fits(rest) {
-        return rest;
-    }
-    let mut r = rest;
-    for _ in 0..MAX_FREE_EXTRA {
-        if next_token(&mut r).is_none() {
-            break;
-        }
-        if fits(r) {
-            return r;
-        }
-    }
-    rest
+    fit_ahead(rest, next, MAX_FREE_EXTRA + 1, |_| true).map_or(rest, |(before, _)| before)
 }
 
 /// `rest` past the first of its next [`MAX_FREE_EXTRA`] tokens that has one of `shapes` and
 /// is marked as a field (`Word[412]:`, `host-7`); a plain word there is the message's.
 fn fitting_within<'a>(rest: &'a str, shapes: &[u64]) -> Option<&'a str> {
+    let marked = |tok: &str| tok.bytes().any(|b| !b.is_ascii_alphabetic());
+    fit_ahead(rest, shapes, MAX_FREE_EXTRA, marked).map(|(_, after)| after)
+}
+
+/// The first of `rest`'s next `n` tokens that has one of `shapes` and passes `accept`, as
+/// `rest` before it and after it.
+fn fit_ahead<'a>(
+    rest: &'a str,
+    shapes: &[u64],
+    n: usize,
+    accept: impl Fn(&str) -> bool,
+) -> Option<(&'a str, &'a str)> {
     let mut r = rest;
-    for _ in 0..MAX_FREE_EXTRA {
+    for _ in 0..n {
+        let before = r;
         let tok = next_token(&mut r)?;
-        let marked = tok.bytes().any(|b| !b.is_ascii_alphabetic());
-        if marked && shapes.contains(&shape(tok).hash) {
-            return Some(r);
+        if accept(tok) && shapes.contains(&shape(tok).hash) {
+            return Some((before, r));
         }
     }
     None

@@ -204,34 +204,34 @@ fn split_token<'a>(rest: &mut &'a str, in_prefix: bool) -> Option<&'a str> {
     Some(tok)
 }
 
-/// Where a `key=` value opened in the token `s[..end]` closes, when that is further on:
-/// `key="two words"` and `ws=WorkSource{10113 com.tencent.mm}` are one value each, and
-/// their word count must not change the line's length. A longer text (logfmt's
-/// `msg="..."`) is the message itself and stays words. Byte scans: a substring search
-/// would set up a searcher for every token.
+/// Where a value opened in the token `s[..end]` closes, when that is further on: a quoted
+/// name (`application "Google Chrome" for`), a key's quoted or bracketed value
+/// (`key="two words"`, `ws=WorkSource{10113 com.tencent.mm}`) and an object printed by name
+/// (`WifiLock{hwpush type=2 ...}`) are one value each, and their word count must not change
+/// the line's length. A longer text (logfmt's `msg="..."`) is the message itself and stays
+/// words. Byte scans: a substring search would set up a searcher for every token.
 fn value_close(s: &str, end: usize) -> Option<usize> {
     let b = s.as_bytes();
-    let (open, at) = match b[..end].iter().position(|&c| c == b'=') {
-        // A quoted name, `application "Google Chrome" for`.
-        _ if matches!(b[0], b'"' | b'\'') => {
-            if is_http_method(&s[..end]) {
-                return None;
-            }
-            (b[0], 0)
+    let (open, at) = if matches!(b[0], b'"' | b'\'') {
+        if is_http_method(&s[..end]) {
+            return None;
         }
-        Some(eq) if is_message_key(&s[..eq]) => return None,
-        Some(eq) if b.get(eq + 1) == Some(&b'"') => (b'"', eq + 1),
-        Some(eq) => {
-            let at = eq + 1 + b[eq + 1..end].iter().position(|c| b"{[(".contains(c))?;
-            (b[at], at)
-        }
-        // An object printed by name, `WifiLock{hwpush type=2 ...}`.
-        None => {
-            let at = b[..end].iter().position(|&c| c == b'{')?;
-            if at == 0 || !b[at - 1].is_ascii_alphanumeric() {
-                return None;
+        (b[0], 0)
+    } else {
+        match b[..end].iter().position(|&c| c == b'=') {
+            Some(eq) if is_message_key(&s[..eq]) => return None,
+            Some(eq) if b.get(eq + 1) == Some(&b'"') => (b'"', eq + 1),
+            Some(eq) => {
+                let at = eq + 1 + b[eq + 1..end].iter().position(|c| b"{[(".contains(c))?;
+                (b[at], at)
             }
-            (b'{', at)
+            None => {
+                let at = b[..end].iter().position(|&c| c == b'{')?;
+                if at == 0 || !b[at - 1].is_ascii_alphanumeric() {
+                    return None;
+                }
+                (b'{', at)
+            }
         }
     };
     let close = match open {

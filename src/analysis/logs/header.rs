@@ -7,9 +7,9 @@
 //! under any header, and header fields that vary on their own cannot split an event.
 
 use super::hash::FxMap;
-use super::mask::next_token;
 use super::shape::{Shape, is_punct, shape};
 use super::siblings::is_identifier;
+use super::token::next_token;
 
 /// Tunables, chosen by leave-one-dataset-out on the public LogHub-2k sets (see README).
 #[derive(Debug, Clone)]

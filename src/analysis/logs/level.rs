@@ -75,8 +75,11 @@ fn is_frame(line: &str) -> bool {
         return true;
     }
     // Go function lines: `pkg.(*T).Method(0x1, ...)` with no spaces before the argument list.
+    if indented || !t.ends_with(')') {
+        return false;
+    }
     let head = t.split('(').next().unwrap_or("");
-    !indented && t.ends_with(')') && head.contains('.') && !head.contains(' ') && !head.is_empty()
+    head.contains('.') && !head.contains(' ') && !head.is_empty()
 }
 
 fn is_trace_header(t: &str) -> bool {
@@ -104,11 +107,26 @@ pub fn level_of(line: &str) -> LogLevel {
     if line.starts_with("panic:") || line.starts_with("fatal error:") {
         return LogLevel::Fatal;
     }
-    line.split(|c: char| !(c.is_ascii_alphabetic()))
-        .filter(|w| !w.is_empty())
-        .take(LEVEL_WORDS)
-        .find_map(|w| word_level(w, false))
-        .unwrap_or(LogLevel::Unknown)
+    // Runs of ASCII letters are the words; a byte scan, since this runs on every line.
+    let b = line.as_bytes();
+    let mut words = 0;
+    let mut i = 0;
+    while i < b.len() && words < LEVEL_WORDS {
+        if !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        words += 1;
+        // Letters are ASCII, so both ends are char boundaries.
+        if let Some(l) = word_level(&line[start..i], false) {
+            return l;
+        }
+    }
+    LogLevel::Unknown
 }
 
 /// klog/glog: `E1123 10:00:00.123456 ...` (severity letter, month, day).
@@ -132,36 +150,33 @@ pub fn word_level(w: &str, lenient: bool) -> Option<LogLevel> {
     if !(3..=11).contains(&w.len()) {
         return None;
     }
-    const TABLE: &[(&str, LogLevel, bool)] = &[
-        ("fatal", LogLevel::Fatal, false),
-        ("critical", LogLevel::Fatal, true),
-        ("crit", LogLevel::Fatal, false),
-        ("emerg", LogLevel::Fatal, false),
-        ("alert", LogLevel::Fatal, true),
-        ("panic", LogLevel::Fatal, true),
-        ("error", LogLevel::Error, false),
-        ("err", LogLevel::Error, false),
-        ("severe", LogLevel::Error, true),
-        ("warn", LogLevel::Warn, false),
-        ("warning", LogLevel::Warn, false),
-        ("info", LogLevel::Info, false),
-        ("notice", LogLevel::Info, true),
-        ("information", LogLevel::Info, false),
-        ("debug", LogLevel::Debug, false),
-        ("trace", LogLevel::Debug, true),
-        ("verbose", LogLevel::Debug, true),
-    ];
-    // Called for many words of every line: reject most by length and first letter.
+    // Dispatch on length and first letter: this runs for many words of every line.
     let first = w.as_bytes()[0].to_ascii_lowercase();
-    TABLE
-        .iter()
-        .find(|(name, _, ambiguous)| {
-            name.len() == w.len()
-                && name.as_bytes()[0] == first
-                && w.eq_ignore_ascii_case(name)
-                && (lenient || !ambiguous || w.bytes().all(|b| b.is_ascii_uppercase()))
-        })
-        .map(|&(_, l, _)| l)
+    let (name, level, ambiguous) = match (w.len(), first) {
+        (5, b'f') => ("fatal", LogLevel::Fatal, false),
+        (8, b'c') => ("critical", LogLevel::Fatal, true),
+        (4, b'c') => ("crit", LogLevel::Fatal, false),
+        (5, b'e') => match w.as_bytes()[1].to_ascii_lowercase() {
+            b'm' => ("emerg", LogLevel::Fatal, false),
+            _ => ("error", LogLevel::Error, false),
+        },
+        (5, b'a') => ("alert", LogLevel::Fatal, true),
+        (5, b'p') => ("panic", LogLevel::Fatal, true),
+        (3, b'e') => ("err", LogLevel::Error, false),
+        (6, b's') => ("severe", LogLevel::Error, true),
+        (4, b'w') => ("warn", LogLevel::Warn, false),
+        (7, b'w') => ("warning", LogLevel::Warn, false),
+        (4, b'i') => ("info", LogLevel::Info, false),
+        (6, b'n') => ("notice", LogLevel::Info, true),
+        (11, b'i') => ("information", LogLevel::Info, false),
+        (5, b'd') => ("debug", LogLevel::Debug, false),
+        (5, b't') => ("trace", LogLevel::Debug, true),
+        (7, b'v') => ("verbose", LogLevel::Debug, true),
+        _ => return None,
+    };
+    (w.eq_ignore_ascii_case(name)
+        && (lenient || !ambiguous || w.bytes().all(|b| b.is_ascii_uppercase())))
+    .then_some(level)
 }
 
 /// Numeric levels of bunyan/pino (10 trace ... 60 fatal).

@@ -3,6 +3,7 @@
 //! numbers), never rules about a particular program's log format.
 
 use super::shape::is_date_word;
+use super::token::{class, is_http_method, is_message_key, next_token, split_token};
 use super::value::{MaskConfig, whole_value};
 
 pub const WILDCARD: &str = "<*>";
@@ -41,7 +42,7 @@ impl Tokens {
         let mut header = true;
         let mut assigned = false;
         let mut requested = false;
-        while let Some(tok) = split_token(&mut rest, header) {
+        while let Some((tok, flags)) = split_token(&mut rest, header) {
             let start = self.buf.len();
             let after_method = std::mem::replace(&mut requested, is_http_method(tok));
             let var = if std::mem::replace(&mut assigned, self.cfg.kv_values && tok.ends_with('='))
@@ -75,7 +76,7 @@ impl Tokens {
                 self.buf.push_str(WILDCARD);
                 true
             } else {
-                let var = mask_token(tok, &mut self.buf, &self.cfg);
+                let var = mask_token(tok, flags, &mut self.buf, &self.cfg);
                 header &= var || is_header_word(tok);
                 var
             };
@@ -133,18 +134,6 @@ fn dated(var: &[bool], rest: &str) -> bool {
         })
 }
 
-/// logfmt's message keys (the ones JSON lines are mined from too): their value is the
-/// event's text, never a value to mask.
-fn is_message_key(key: &str) -> bool {
-    matches!(key, "msg" | "message")
-}
-
-/// Words a quoted `key="..."` value may have and still be one value.
-const MAX_VALUE_WORDS: usize = 3;
-
-/// Longest bracketed span kept as one token.
-const MAX_BRACKET: usize = 256;
-
 /// A whole-token `[...]` group, possibly followed by `:`.
 fn is_bracket_tag(tok: &str) -> bool {
     tok.len() > 2 && tok.starts_with('[') && (tok.ends_with(']') || tok.ends_with("]:"))
@@ -158,117 +147,11 @@ fn is_header_word(tok: &str) -> bool {
             .is_some()
 }
 
-/// Pipes separate fields as whitespace does (`ts|component|pid|message`): kept inside a token
-/// they would glue the header to the message's first word, and masking the header's digits
-/// would then swallow that word too.
-fn is_separator(b: u8) -> bool {
-    b.is_ascii_whitespace() || b == b'|'
-}
-
-/// Splits on ASCII whitespace and pipes, except that a short `[...]` group stays one token: headers
-/// put thread or module names there (`[main]`, `[IPC Server handler 5]`), and a varying
-/// word count would otherwise change the line's length and so its template.
-pub(super) fn next_token<'a>(rest: &mut &'a str) -> Option<&'a str> {
-    split_token(rest, true)
-}
-
-/// [`next_token`], where `[...]` groups stay one token only while `in_prefix`: past the
-/// prefix a bracket holds message text (`repeated 2 times: [ Failed password for root ]`).
-fn split_token<'a>(rest: &mut &'a str, in_prefix: bool) -> Option<&'a str> {
-    let s = rest.trim_start_matches(|c: char| c.is_ascii() && is_separator(c as u8));
-    if s.is_empty() {
-        *rest = s;
-        return None;
-    }
-    let b = s.as_bytes();
-    let mut from = 0;
-    if in_prefix && b[0] == b'[' {
-        let window = &b[..b.len().min(MAX_BRACKET)];
-        if let Some(close) = window.iter().position(|&c| c == b']') {
-            from = close;
-        }
-    }
-    let mut end = b[from..]
-        .iter()
-        .position(|&c| is_separator(c))
-        .map_or(b.len(), |p| from + p);
-    if let Some(close) = value_close(s, end) {
-        end = close;
-        end += b[end..]
-            .iter()
-            .position(|&c| is_separator(c))
-            .unwrap_or(b.len() - end);
-    }
-    let (tok, tail) = s.split_at(end);
-    *rest = tail;
-    Some(tok)
-}
-
-/// Where a value opened in the token `s[..end]` closes, when that is further on: a quoted
-/// name (`application "Google Chrome" for`), a key's quoted or bracketed value
-/// (`key="two words"`, `ws=WorkSource{10113 com.tencent.mm}`) and an object printed by name
-/// (`WifiLock{hwpush type=2 ...}`) are one value each, and their word count must not change
-/// the line's length. A longer text (logfmt's `msg="..."`) is the message itself and stays
-/// words. Byte scans: a substring search would set up a searcher for every token.
-fn value_close(s: &str, end: usize) -> Option<usize> {
-    let b = s.as_bytes();
-    let (open, at) = if matches!(b[0], b'"' | b'\'') {
-        if is_http_method(&s[..end]) {
-            return None;
-        }
-        (b[0], 0)
-    } else {
-        match b[..end].iter().position(|&c| c == b'=') {
-            Some(eq) if is_message_key(&s[..eq]) => return None,
-            Some(eq) if b.get(eq + 1) == Some(&b'"') => (b'"', eq + 1),
-            Some(eq) => {
-                let at = eq + 1 + b[eq + 1..end].iter().position(|c| b"{[(".contains(c))?;
-                (b[at], at)
-            }
-            None => {
-                let at = b[..end].iter().position(|&c| c == b'{')?;
-                if at == 0 || !b[at - 1].is_ascii_alphanumeric() {
-                    return None;
-                }
-                (b'{', at)
-            }
-        }
-    };
-    let close = match open {
-        b'{' => b'}',
-        b'[' => b']',
-        b'(' => b')',
-        q => q,
-    };
-    let mut depth = 1usize;
-    let mut words = 0usize;
-    for (i, &c) in b
-        .iter()
-        .enumerate()
-        .take(b.len().min(at + MAX_BRACKET))
-        .skip(at + 1)
-    {
-        if c == close {
-            depth -= 1;
-            if depth == 0 {
-                return (i >= end).then_some(i + 1);
-            }
-        } else if c == open {
-            depth += 1;
-        } else if c.is_ascii_whitespace() {
-            words += 1;
-            if words >= MAX_VALUE_WORDS {
-                return None;
-            }
-        }
-    }
-    None
-}
-
-/// Appends the masked form of `tok` to `out`; true if anything was masked.
-fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
+/// Appends the masked form of `tok` (whose byte classes are `flags`) to `out`; true if
+/// anything was masked.
+fn mask_token(tok: &str, flags: u8, out: &mut String, cfg: &MaskConfig) -> bool {
     let bytes = tok.as_bytes();
-    if bytes.iter().any(|&b| matches!(b, b':' | b'/' | b'\\'))
+    if flags & class::PATHY != 0
         && let Some((start, end)) = whole_value(tok, cfg)
     {
         out.push_str(&tok[..start]);
@@ -282,9 +165,9 @@ fn mask_token(tok: &str, out: &mut String, cfg: &MaskConfig) -> bool {
         out.push_str(&tok[close..]);
         return true;
     }
-    let kv = cfg.kv_values && bytes.contains(&b'=');
+    let kv = cfg.kv_values && flags & class::EQ != 0;
     // Fast path: most tokens are plain words.
-    if !kv && !bytes.iter().any(u8::is_ascii_digit) && !has_word_value(tok) {
+    if !kv && flags & class::DIGIT == 0 && !has_word_value(tok) {
         out.push_str(tok);
         return false;
     }
@@ -323,13 +206,6 @@ fn quoted_value(tok: &str) -> Option<usize> {
             .all(|c| matches!(c, b',' | b'.' | b';' | b')' | b']' | b'}'))
         && !tok[1..].split(' ').next().is_some_and(is_http_method))
     .then_some(close)
-}
-
-fn is_http_method(tok: &str) -> bool {
-    matches!(
-        tok.trim_start_matches('"'),
-        "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS"
-    )
 }
 
 /// A token masked to values joined by `,` `:` `;` only (`10.0.0.7,10.0.0.1`, `00:02` beside

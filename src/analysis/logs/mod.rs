@@ -17,6 +17,7 @@ pub mod reader;
 mod shape;
 mod siblings;
 mod tail;
+mod token;
 pub mod tuning;
 mod value;
 mod weight;

@@ -46,19 +46,25 @@ pub fn whole_value(tok: &str, cfg: &MaskConfig) -> Option<(usize, usize)> {
         end -= 1;
     }
     let core = tok.get(start..end)?;
-    let hit = (cfg.endpoints && (is_ipv6(core) || is_host_port(core)))
-        || (cfg.paths && (is_path(core) || is_component(core)));
+    // Most tokens reaching here are labels (`state:`), whose core holds no separator at all:
+    // two counting passes, which vectorise, rule them out before any shape test.
+    let cb = core.as_bytes();
+    let colons = cb.iter().filter(|&&c| c == b':').count();
+    let seps = cb.iter().filter(|&&c| c == b'/' || c == b'\\').count();
+    let hit = (cfg.endpoints && colons > 0 && (is_ipv6(core) || is_host_port(core)))
+        || (cfg.paths && seps > 0 && (is_path(core, seps) || is_component(core)));
     hit.then_some((start, end))
 }
 
 fn is_ipv6(core: &str) -> bool {
     // `[::1]:443` arrives as `::1]:443` after the bracket is unwrapped.
-    let addr = core.split(']').next().unwrap_or(core);
-    (addr.contains("::") || addr.bytes().filter(|&c| c == b':').count() >= 3)
-        && addr.bytes().any(|c| c.is_ascii_digit())
-        && addr
-            .bytes()
-            .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+    let b = core.as_bytes();
+    let b = &b[..b.iter().position(|&c| c == b']').unwrap_or(b.len())];
+    // The alphabet test first: it rejects nearly every word at its first letters.
+    b.iter()
+        .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+        && b.iter().any(u8::is_ascii_digit)
+        && (b.windows(2).any(|w| w == b"::") || b.iter().filter(|&&c| c == b':').count() >= 3)
 }
 
 /// `name.domain:1234` (a dotted name or IPv4 address, then a numeric port).
@@ -76,13 +82,12 @@ fn is_host_port(core: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-' || c == b'_')
 }
 
-/// An absolute or relative path with at least two separators (`/a/b`, `./x/y`, `C:\a\b`);
-/// not a URL (`//`), whose host and route are usually the event.
-fn is_path(core: &str) -> bool {
+/// An absolute or relative path with at least two separators (`/a/b`, `./x/y`, `C:\a\b`;
+/// `seps` counts them); not a URL (`//`), whose host and route are usually the event.
+fn is_path(core: &str, seps: usize) -> bool {
     let b = core.as_bytes();
     let unix = b.first() == Some(&b'/') || core.starts_with("./") || core.starts_with("~/");
     let windows = b.len() > 3 && b[0].is_ascii_alphabetic() && &b[1..3] == b":\\";
-    let seps = b.iter().filter(|&&c| c == b'/' || c == b'\\').count();
     (unix || windows) && seps >= 2 && !core.contains("//")
 }
 

@@ -460,3 +460,25 @@ fn an_empty_pair_is_not_a_value_a_filled_one_can_widen() {
         assert_ne!(g[0], g[1], "{empty_first}");
     }
 }
+
+#[test]
+fn two_code_sites_as_first_word_stay_two_events() {
+    let mut lines = Vec::new();
+    for site in ["mDNS_RegisterInterface:", "mDNS_DeregisterInterface:"] {
+        for i in 0..3 {
+            lines.push(format!(
+                "{site} Frequent transitions for interface en{i} (fe80::{i})"
+            ));
+        }
+    }
+    // A dotted name there is a value: a service, not a line of code.
+    for svc in ["com.apple.quicklook", "com.apple.bsd.dirhelper"] {
+        lines.push(format!(
+            "{svc}: Endpoint activated through legacy launch APIs"
+        ));
+    }
+    let (_, g) = groups(&lines);
+    assert_eq!(g[0], g[2]);
+    assert_ne!(g[0], g[3], "code sites stay apart: {g:?}");
+    assert_eq!(g[6], g[7], "named services join: {g:?}");
+}

@@ -61,7 +61,7 @@ pub fn merge_siblings(
         let reps = roots(rep, &members);
         let shown = || {
             let vals = || members.iter().map(|&k| &*tmpls[k][col]);
-            let named = vals().all(|v| is_identifier(&v[key..]))
+            let named = vals().all(|v| is_identifier(&v[key..]) && !is_code_site(v, col))
                 && outside + 1 + usize::from(key > 0) >= min_literals;
             let widened = vals().any(|v| v.contains(WILDCARD))
                 && !vals().any(is_constant)
@@ -95,6 +95,14 @@ pub(super) fn is_identifier(tok: &str) -> bool {
         || inner(b'@')
         || b.windows(2)
             .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+/// A function or log-site name (`mDNS_RegisterInterface:`, `tcp_connection_connect`): a
+/// message's first word made of word characters only says which line of code logged it.
+/// Two such sites are two events, however alike the rest reads.
+fn is_code_site(tok: &str, col: usize) -> bool {
+    let core = tok.strip_suffix(':').unwrap_or(tok);
+    col == 0 && !core.is_empty() && core.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Length of a `key:` or `key=` prefix with a value after it (`action:`), else 0: the key

@@ -61,7 +61,8 @@ pub fn merge_siblings(
         let reps = roots(rep, &members);
         let shown = || {
             let vals = || members.iter().map(|&k| &*tmpls[k][col]);
-            let named = vals().all(|v| is_identifier(&v[key..]) && !is_code_site(v, col))
+            let named = vals().all(|v| is_identifier(&v[key..]))
+                && (col > 0 || !vals().any(is_code_site))
                 && outside + 1 + usize::from(key > 0) >= min_literals;
             let widened = vals().any(|v| v.contains(WILDCARD))
                 && !vals().any(is_constant)
@@ -100,9 +101,9 @@ pub(super) fn is_identifier(tok: &str) -> bool {
 /// A function or log-site name (`mDNS_RegisterInterface:`, `tcp_connection_connect`): a
 /// message's first word made of word characters only says which line of code logged it.
 /// Two such sites are two events, however alike the rest reads.
-fn is_code_site(tok: &str, col: usize) -> bool {
+fn is_code_site(tok: &str) -> bool {
     let core = tok.strip_suffix(':').unwrap_or(tok);
-    col == 0 && !core.is_empty() && core.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !core.is_empty() && core.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Length of a `key:` or `key=` prefix with a value after it (`action:`), else 0: the key

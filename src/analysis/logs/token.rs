@@ -3,7 +3,7 @@
 //! kept the per-token path within the throughput budget (issue #11).
 
 /// Longest bracketed span kept as one token.
-pub(super) const MAX_BRACKET: usize = 256;
+const MAX_BRACKET: usize = 256;
 
 /// Words a quoted `key="..."` value may have and still be one value.
 const MAX_VALUE_WORDS: usize = 3;
@@ -103,12 +103,13 @@ pub(super) fn split_token<'a>(rest: &mut &'a str, in_prefix: bool) -> Option<(&'
         flags |= k;
     }
     if let Some(close) = value_close(s, end, flags) {
+        let joined = end;
         end = close;
         end += b[end..]
             .iter()
             .position(|&c| is_separator(c))
             .unwrap_or(b.len() - end);
-        flags = flags_of(&b[..end]) & !class::SEP;
+        flags |= flags_of(&b[joined..end]) & !class::SEP;
     }
     let (tok, tail) = s.split_at(end);
     *rest = tail;

@@ -71,6 +71,33 @@ pub enum Command {
     Mcp(mcp::McpArgs),
 }
 
+/// Parses the command line and runs it on a new runtime; the process entry point.
+///
+/// The runtime lives here rather than in `main` so that `block_on` is instantiated in this
+/// crate: awaited from the binary, the whole command's future is generic code and is
+/// compiled again there (at opt-level 3 that cost 140 s of a 22-minute CI build).
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the command; the returned code is the process exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {

@@ -167,6 +167,8 @@ fn a_value_with_spaces_inside_its_brackets_is_one_token() {
         ("lock WifiLock{hwpush type=2 binder=Proxy@74549fb} held", 3),
         ("k=[a b] v=(c d) end", 3),
         ("k=[a [b] c] end", 2),
+        // An object printed by name is one value however many fields it prints.
+        ("focus Window{42 u0 Splash Screen com.app} end", 3),
         // Too many words, unclosed, or a message key: plain words.
         ("k={a b c d e} end", 6),
         ("k={a b end", 3),

@@ -5,8 +5,13 @@
 /// Longest bracketed span kept as one token.
 const MAX_BRACKET: usize = 256;
 
-/// Words a quoted `key="..."` value may have and still be one value.
+/// Words a quoted or bracketed value may have and still be one value.
 const MAX_VALUE_WORDS: usize = 3;
+
+/// Words an object printed by name (`Window{42 u0 Splash Screen com.app}`) may have: its
+/// fields are one value however many there are, while plain quotes and brackets may hold
+/// the message's own words.
+const MAX_OBJECT_WORDS: usize = 16;
 
 /// Byte classes of a token, ORed over its bytes.
 pub(super) mod class {
@@ -156,6 +161,11 @@ fn value_close(s: &str, end: usize, flags: u8) -> Option<usize> {
         b'(' => b')',
         q => q,
     };
+    let max_words = if open == b'{' && at > 0 && b[at - 1].is_ascii_alphanumeric() {
+        MAX_OBJECT_WORDS
+    } else {
+        MAX_VALUE_WORDS
+    };
     let mut depth = 1usize;
     let mut words = 0usize;
     for (i, &c) in b
@@ -173,7 +183,7 @@ fn value_close(s: &str, end: usize, flags: u8) -> Option<usize> {
             depth += 1;
         } else if c.is_ascii_whitespace() {
             words += 1;
-            if words >= MAX_VALUE_WORDS {
+            if words >= max_words {
                 return None;
             }
         }

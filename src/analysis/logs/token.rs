@@ -148,7 +148,7 @@ fn value_close(s: &str, end: usize, flags: u8) -> Option<usize> {
             }
             None => {
                 let at = b[..end].iter().position(|&c| c == b'{')?;
-                if at == 0 || !b[at - 1].is_ascii_alphanumeric() {
+                if !names_object(b, at) {
                     return None;
                 }
                 (b'{', at)
@@ -161,7 +161,7 @@ fn value_close(s: &str, end: usize, flags: u8) -> Option<usize> {
         b'(' => b')',
         q => q,
     };
-    let max_words = if open == b'{' && at > 0 && b[at - 1].is_ascii_alphanumeric() {
+    let max_words = if open == b'{' && names_object(b, at) {
         MAX_OBJECT_WORDS
     } else {
         MAX_VALUE_WORDS
@@ -189,6 +189,11 @@ fn value_close(s: &str, end: usize, flags: u8) -> Option<usize> {
         }
     }
     None
+}
+
+/// A `{` glued to a name (`Window{`, `ws=WorkSource{`): an object printed by name.
+fn names_object(b: &[u8], at: usize) -> bool {
+    at > 0 && b[at - 1].is_ascii_alphanumeric()
 }
 
 #[cfg(test)]

@@ -203,7 +203,16 @@ impl Drain {
             .iter()
             .map(|&id| &*self.clusters[id as usize].tokens)
             .collect();
-        let mut rep = merge_free_columns(&tmpls);
+        // Siblings first, only to see which columns vary within a message: a message word
+        // before `invalid user admin` and `invalid user test` stands before one message.
+        let mut siblings: Vec<usize> = (0..tmpls.len()).collect();
+        merge_siblings(
+            &tmpls,
+            &mut siblings,
+            self.cfg.min_siblings,
+            self.cfg.sibling_literals,
+        );
+        let mut rep = merge_free_columns(&tmpls, &siblings);
         merge_siblings(
             &tmpls,
             &mut rep,
@@ -353,7 +362,7 @@ const MAX_BUCKET_PAIRS: usize = 64;
 /// words rarely recur before three different rests in the same column, so two different
 /// messages that differ only in one word stay apart. Returns, per template, the index of its group's
 /// representative: the most general member (most wildcards), then the first.
-fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
+fn merge_free_columns(tmpls: &[&[Box<str>]], siblings: &[usize]) -> Vec<usize> {
     let n = tmpls.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(parent: &mut [usize], mut x: usize) -> usize {
@@ -367,13 +376,26 @@ fn merge_free_columns(tmpls: &[&[Box<str>]]) -> Vec<usize> {
     // header field precedes many messages, while a word that recurs only because the
     // columns before it vary (`cupsd startup succeeded`, `crond startup succeeded`) stands
     // before one.
+    // Columns in which a sibling group's members differ count as wildcards in its rests.
+    let mut varies: FxMap<usize, Vec<bool>> = FxMap::default();
+    for (k, t) in tmpls.iter().enumerate() {
+        let r = siblings[k];
+        if r != k && tmpls[r].len() == t.len() {
+            let v = varies.entry(r).or_insert_with(|| vec![false; t.len()]);
+            for (p, (x, y)) in t.iter().zip(tmpls[r]).enumerate() {
+                v[p] |= x != y;
+            }
+        }
+    }
     let mut pairs: FxSet<(usize, &str, u64)> = FxSet::default();
     let mut spread: FxMap<(usize, &str), usize> = FxMap::default();
-    for t in tmpls {
+    for (k, t) in tmpls.iter().enumerate() {
+        let v = varies.get(&siblings[k]).filter(|v| v.len() == t.len());
         for (p, tok) in t.iter().take(FREE_PREFIX).enumerate() {
             let mut message = FxHasher::default();
-            for rest in &t[p + 1..] {
-                message.write(rest.as_bytes());
+            for (q, rest) in t.iter().enumerate().skip(p + 1) {
+                let varied = v.is_some_and(|v| v[q]);
+                message.write(if varied { WILDCARD } else { &**rest }.as_bytes());
                 message.write_u8(0xff);
             }
             if pairs.insert((p, &**tok, message.finish())) {

@@ -327,16 +327,17 @@ fn a_value_where_a_word_stood_is_another_event() {
 #[test]
 fn two_plain_words_in_one_column_are_two_events_even_in_a_long_line() {
     // One differing word in fourteen passes the similarity threshold on its own; a word
-    // against a word is what tells the events apart (`bytes`/`values`, `KB)`/`MB)`).
+    // against a word is what tells the events apart (`bytes`/`values`, `sent,`/`lost,`).
     let mut lines = Vec::new();
     for i in 0..12 {
         let kind = ["bytes", "values"][i % 2];
         lines.push(format!(
             "Block b_{i} stored as {kind} in memory (estimated size {i}.2 KB, free {i}.1 MB)"
         ));
-        let unit = ["KB)", "MB)"][i % 2];
+        // The size unit varies with the size, so it is no word of the event.
+        let (verb, unit) = [("sent,", "KB)"), ("lost,", "MB)")][i % 2];
         lines.push(format!(
-            "app.exe - h{i}:80 close, {i} bytes sent, {i}0 bytes ({i}.5 {unit} received, lifetime 00:0{i}"
+            "app.exe - h{i}:80 close, {i} bytes {verb} {i}0 bytes ({i}.5 {unit} received, lifetime 00:0{i}"
         ));
         // A level column is a header field, not the event: its words still merge.
         let level = ["INFO", "FATAL"][i % 2];
@@ -481,4 +482,32 @@ fn two_code_sites_as_first_word_stay_two_events() {
     assert_eq!(g[0], g[2]);
     assert_ne!(g[0], g[3], "code sites stay apart: {g:?}");
     assert_eq!(g[6], g[7], "named services join: {g:?}");
+}
+
+#[test]
+fn a_word_before_one_message_with_varying_names_is_not_a_header_value() {
+    // `none` stands before `for invalid user X from ...` with several user names, which
+    // the sibling pass shows to be one message: it is a message word, not a header field
+    // like `password`, which stands before other messages too.
+    let mut lines = Vec::new();
+    for u in [
+        "admin", "test", "ubnt", "sales", "guest", "oracle", "pi", "temp", "web",
+    ] {
+        for i in 0..3 {
+            lines.push(format!(
+                "Failed password for invalid user {u} from 10.0.0.{i} port 4{i}"
+            ));
+        }
+        lines.push(format!(
+            "Failed none for invalid user {u} from 10.0.1.1 port 99"
+        ));
+    }
+    for u in ["root", "bin", "daemon"] {
+        lines.push(format!("Failed password for {u} from 10.0.2.1 port 22"));
+    }
+    lines.push("Failed password after timeout from 10.0.2.1 port 22".to_string());
+    let (d, g) = groups(&lines);
+    assert_ne!(g[0], g[3], "{}", d.template(g[3]));
+    assert_eq!(g[0], g[4], "{}", d.template(g[4]));
+    assert_eq!(g[3], g[7], "{}", d.template(g[7]));
 }

@@ -216,8 +216,12 @@ impl Header {
                 return line;
             };
             if col.free {
-                if let Some(next) = self.columns.get(p + 1) {
-                    rest = past_free_words(rest, &next.shapes);
+                match self.columns.get(p + 1) {
+                    Some(next) => rest = past_free_words(rest, &next.shapes),
+                    // A closing label column holds `name:` or `name[pid]:`; a name with
+                    // spaces in it (`Microsoft Word[412]:`) runs on to its marked label.
+                    None if !tok.ends_with(':') => rest = past_name_words(rest),
+                    None => {}
                 }
                 continue;
             }
@@ -251,6 +255,20 @@ const MAX_FREE_EXTRA: usize = 2;
 /// column after it shows up, within [`MAX_FREE_EXTRA`] words; if it does not, `rest` as is.
 fn past_free_words<'a>(rest: &'a str, next: &[u64]) -> &'a str {
     fit_ahead(rest, next, MAX_FREE_EXTRA + 1, |_| true).map_or(rest, |(before, _)| before)
+}
+
+/// `rest` past a label marked as a field (`Word[412]:`) within its next [`MAX_FREE_EXTRA`]
+/// tokens; a plain `word:` there is the message's own label, so `rest` stays as is.
+fn past_name_words(rest: &str) -> &str {
+    let mut r = rest;
+    for _ in 0..MAX_FREE_EXTRA {
+        let Some(tok) = next_token(&mut r) else { break };
+        let name = tok.trim_end_matches(':');
+        if name.len() < tok.len() && name.bytes().any(|b| b == b']' || b == b')') {
+            return r;
+        }
+    }
+    rest
 }
 
 /// `rest` past the first of its next [`MAX_FREE_EXTRA`] tokens that has one of `shapes` and

@@ -130,26 +130,62 @@ fn a_wide_column_setting_is_bounded() {
     assert_eq!(h.strip(&lines[0]), lines[0]);
 }
 
-#[test]
-fn a_program_name_with_spaces_still_ends_the_header() {
-    let lines: Vec<String> = (0..40)
+/// `n` syslog lines (`Jul  2 09:01:11 host program[pid]: message`) from `program(i)`.
+fn syslog_lines(n: usize, program: impl Fn(usize) -> String) -> Vec<String> {
+    (0..n)
         .map(|i| {
             format!(
-                "Jul {:2} 09:0{}:1{} calvisitor-10-105-160-{} kernel[{}]: {} session {}",
+                "Jul {:2} 09:0{}:1{} calvisitor-10-105-160-{} {} {} session {i}",
                 1 + i % 6,
                 i % 10,
                 i % 6,
                 90 + i % 5,
-                i * 7,
+                program(i),
                 WORDS[i % WORDS.len()],
-                i
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_program_name_with_spaces_still_ends_the_header() {
+    let lines = syslog_lines(40, |i| format!("kernel[{}]:", i * 7));
     let h = learned(&lines);
     assert_eq!(h.strip(&lines[3]), "Failed session 3");
     assert_eq!(
         h.strip("Jul  2 09:01:11 calvisitor-10-105-160-91 Microsoft Word[412]: WARNING: font"),
         "WARNING: font"
+    );
+}
+
+#[test]
+fn a_name_with_spaces_runs_on_to_its_label_when_the_label_column_ends_the_header() {
+    // Half the lines from one program, the rest from many of rare shapes: no shape covers
+    // the program column, so it is learned as a closing label column.
+    let rare = |i: usize| {
+        let sep = [".", "-", "_"][i % 3];
+        format!("com{}[{}]:", format!("{sep}part").repeat(1 + i / 3), 40 + i)
+    };
+    let lines = syslog_lines(60, |i| {
+        if i % 2 == 0 {
+            "kernel[0]:".to_string()
+        } else {
+            rare(i / 2 % 18)
+        }
+    });
+    let h = learned(&lines);
+    assert_eq!(h.strip(&lines[3]), "Failed session 3");
+    assert_eq!(
+        h.strip("Jul  2 09:01:11 calvisitor-10-105-160-91 Microsoft Word[412]: WARNING: font"),
+        "WARNING: font"
+    );
+    assert_eq!(
+        h.strip("Jul  2 09:01:11 calvisitor-10-105-160-91 Google Chrome Helper[9]: Libnotify: x"),
+        "Libnotify: x"
+    );
+    // A plain label a word on is the message's: nothing more is taken.
+    assert_eq!(
+        h.strip("Jul  2 09:01:11 calvisitor-10-105-160-91 kernel ARPT: 62.8: wl0"),
+        "ARPT: 62.8: wl0"
     );
 }

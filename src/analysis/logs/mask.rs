@@ -75,6 +75,16 @@ impl Tokens {
                 // part of a timestamp, as variable as the digits.
                 self.buf.push_str(WILDCARD);
                 true
+            } else if self.var.last() == Some(&true)
+                && self.buf.ends_with(WILDCARD)
+                && is_size_unit(tok)
+            {
+                // `(8.78 KB)` beside `(1.50 MB)`: a human-readable size picks its unit with
+                // its number, so the unit is as variable as the digits.
+                let core = tok.trim_end_matches(|c: char| c.is_ascii_punctuation());
+                self.buf.push_str(WILDCARD);
+                self.buf.push_str(&tok[core.len()..]);
+                true
             } else {
                 let var = mask_token(tok, flags, &mut self.buf, &self.cfg);
                 header &= var || is_header_word(tok);
@@ -132,6 +142,18 @@ fn dated(var: &[bool], rest: &str) -> bool {
         || next_token(&mut peek).is_some_and(|t| {
             t.bytes().any(|b| b.is_ascii_digit()) || is_date_word(t.trim_end_matches(','))
         })
+}
+
+/// A byte-size unit as formatters of human-readable sizes print it (`KB`, `MiB`, `kB`),
+/// with punctuation after it (`GB,`, `KB)`). Fixed units (`bytes`, `ms`) stay words: a
+/// format string spells those out.
+fn is_size_unit(tok: &str) -> bool {
+    let core = tok.trim_end_matches(|c: char| c.is_ascii_punctuation());
+    match core.as_bytes() {
+        b"kB" => true,
+        [p, rest @ ..] => b"KMGTPE".contains(p) && matches!(rest, b"B" | b"iB"),
+        [] => false,
+    }
 }
 
 /// A whole-token `[...]` group, possibly followed by `:`.

@@ -201,3 +201,24 @@ fn a_quoted_name_is_a_value_and_a_quoted_key_is_not() {
         assert_eq!(masked(line), want, "{line:?}");
     }
 }
+
+#[test]
+fn a_size_unit_after_a_number_is_part_of_the_value() {
+    let kb = "close, 229 bytes sent, 8995 bytes (8.78 KB) received";
+    let mb = "close, 172 bytes sent, 1572213 bytes (1.50 MB) received";
+    assert_eq!(
+        masked(kb),
+        "close, <*> bytes sent, <*> bytes (<*> <*>) received"
+    );
+    assert_eq!(masked(kb), masked(mb));
+    assert_eq!(
+        masked("size 93.1 KB, free 2.4 GiB"),
+        "size <*> <*>, free <*> <*>"
+    );
+    // Only after a number: a unit named in words stays a word.
+    assert_eq!(masked("sizes in KB and MB"), "sizes in KB and MB");
+    assert_eq!(
+        masked("took 12 ms for 40 bytes"),
+        "took <*> ms for <*> bytes"
+    );
+}

@@ -395,7 +395,7 @@ fn merge_free_columns(tmpls: &[&[Box<str>]], siblings: &[usize]) -> Vec<usize> {
             let mut message = FxHasher::default();
             for (q, rest) in t.iter().enumerate().skip(p + 1) {
                 let varied = v.is_some_and(|v| v[q]);
-                message.write(if varied { WILDCARD } else { &**rest }.as_bytes());
+                message.write(if varied { WILDCARD } else { rest }.as_bytes());
                 message.write_u8(0xff);
             }
             if pairs.insert((p, &**tok, message.finish())) {

@@ -260,7 +260,12 @@ fn collapse_joined(buf: &mut String, start: usize) {
 /// A flag's state is a value as much as a number is (`opt-in: False`, `setLightsOn(true)`);
 /// the oracle the benchmarks use masks it too.
 fn is_bool(seg: &str) -> bool {
-    seg.eq_ignore_ascii_case("true") || seg.eq_ignore_ascii_case("false")
+    // Capitalised `YES`/`NO` is how Objective-C code prints a BOOL; `no` in a sentence
+    // stays a word.
+    seg.eq_ignore_ascii_case("true")
+        || seg.eq_ignore_ascii_case("false")
+        || seg == "YES"
+        || seg == "NO"
 }
 
 /// A hash or object id that happens to hold no digit (`abcdeac`, one in a thousand 7-digit
@@ -279,10 +284,14 @@ fn is_word_value(seg: &str) -> bool {
 
 /// Cheap pre-check for the fast path: could a segment of `tok` be a value in letters?
 fn has_word_value(tok: &str) -> bool {
-    tok.len() >= 4
-        && tok
-            .split(|c: char| c.is_ascii() && is_delim(c as u8))
-            .any(is_word_value)
+    if tok.len() < 4 {
+        return matches!(
+            tok.trim_end_matches(|c: char| c.is_ascii_punctuation()),
+            "YES" | "NO"
+        );
+    }
+    tok.split(|c: char| c.is_ascii() && is_delim(c as u8))
+        .any(is_word_value)
 }
 
 fn push_segment(seg: &str, value: bool, out: &mut String) -> bool {

@@ -222,3 +222,10 @@ fn a_size_unit_after_a_number_is_part_of_the_value() {
         "took <*> ms for <*> bytes"
     );
 }
+
+#[test]
+fn an_objective_c_bool_is_a_value_and_a_sentence_no_a_word() {
+    assert_eq!(masked("NC Disabled: NO"), "NC Disabled: <*>");
+    assert_eq!(masked("Updating enabled: YES (Topics: x)"), "Updating enabled: <*> (Topics: x)");
+    assert_eq!(masked("No such file, no retry"), "No such file, no retry");
+}

@@ -226,6 +226,21 @@ fn a_size_unit_after_a_number_is_part_of_the_value() {
 #[test]
 fn an_objective_c_bool_is_a_value_and_a_sentence_no_a_word() {
     assert_eq!(masked("NC Disabled: NO"), "NC Disabled: <*>");
-    assert_eq!(masked("Updating enabled: YES (Topics: x)"), "Updating enabled: <*> (Topics: x)");
+    assert_eq!(
+        masked("Updating enabled: YES (Topics: x)"),
+        "Updating enabled: <*> (Topics: x)"
+    );
     assert_eq!(masked("No such file, no retry"), "No such file, no retry");
+}
+
+#[test]
+fn pipes_inside_a_keys_value_stay_in_it_and_header_pipes_separate() {
+    assert_eq!(
+        masked("addNotification key=0|com.tencent.mm|1|null|10135 ok"),
+        "addNotification key=<*> ok"
+    );
+    assert_eq!(
+        masked("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579"),
+        "<*> Step_LSC <*> onStandStepChanged <*>"
+    );
 }

@@ -101,11 +101,15 @@ pub(super) fn split_token<'a>(rest: &mut &'a str, in_prefix: bool) -> Option<(&'
     let mut end = b.len();
     for (i, &c) in b.iter().enumerate().skip(from) {
         let k = CLASS[c as usize];
-        if k & class::SEP != 0 {
+        // Past a key's `=` a pipe glued on both sides is inside the value
+        // (`key=0|com.app|1|null|10135`); header pipes come before any `=`.
+        let in_value =
+            c == b'|' && flags & class::EQ != 0 && b.get(i + 1).is_some_and(|&n| !is_separator(n));
+        if k & class::SEP != 0 && !in_value {
             end = i;
             break;
         }
-        flags |= k;
+        flags |= k & !class::SEP;
     }
     if let Some(close) = value_close(s, end, flags) {
         let joined = end;

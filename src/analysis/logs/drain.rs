@@ -5,7 +5,7 @@
 use super::crossed::merge_crossed;
 use super::hash::{FxHasher, FxMap, FxSet};
 use super::mask::{Tokens, WILDCARD};
-use super::siblings::{empty_pair, merge_siblings, merge_stretched};
+use super::siblings::{merge_siblings, merge_stretched};
 use super::weight::TokenWeights;
 use std::collections::HashMap;
 use std::hash::Hasher;
@@ -35,7 +35,7 @@ pub struct DrainConfig {
     /// `SOCKS5`); a dotted name may itself be a value (`a.b.Type` / `a.v2.Type`).
     pub value_mismatch: f32,
     /// Weight multiplier of a position where line and template hold two different plain
-    /// words (`bytes`/`values`, `KB)`/`MB)`): in a long line one such word passes the
+    /// words (`bytes`/`values`, `opened`/`closed`): in a long line one such word passes the
     /// similarity threshold, yet a word is what names the event. A column that really holds
     /// words as values shows many of them and is joined by the sibling pass. Level names are
     /// header fields and weigh as usual.
@@ -52,12 +52,12 @@ impl Default for DrainConfig {
             similarity: 0.8,
             max_children: 100,
             max_clusters: 5000,
-            var_agree: 0.0,
+            var_agree: 0.5,
             min_siblings: 8,
             sibling_literals: 3,
             max_stretch: 3,
             value_mismatch: 1.0,
-            word_mismatch: 3.0,
+            word_mismatch: 10.0,
             crossed: true,
         }
     }
@@ -505,7 +505,7 @@ fn similarity(
             } else {
                 w.get(i)
             }
-        } else if (lt == WILDCARD && t.bytes().all(|b| b.is_ascii_alphabetic())) || empty_pair(t) {
+        } else if lt == WILDCARD && t.bytes().all(|b| b.is_ascii_alphabetic()) {
             cfg.value_mismatch
         } else {
             VAR_MISMATCH_WEIGHT

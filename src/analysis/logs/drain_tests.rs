@@ -431,8 +431,9 @@ fn a_word_recurring_only_behind_varying_names_is_not_a_header_value() {
 }
 
 #[test]
-fn an_empty_pair_is_not_a_value_a_filled_one_can_widen() {
-    // `()` says the host had no name; `(name)` is another event, whichever came first.
+fn an_empty_pair_and_a_filled_one_are_one_value() {
+    // `()` says the host had no name, `(name)` names it: one print statement either way,
+    // whichever came first (three of four independent stand-in rounds read it so).
     for empty_first in [false, true] {
         // Other events first, so that the shared words weigh as in a real log.
         let mut lines: Vec<String> = (0..40)
@@ -450,15 +451,7 @@ fn an_empty_pair_is_not_a_value_a_filled_one_can_widen() {
         }
         let (_, g) = groups(&lines);
         let g = &g[40..];
-        assert!(
-            g.iter().step_by(2).all(|&x| x == g[0]),
-            "{empty_first}: {g:?}"
-        );
-        assert!(
-            g.iter().skip(1).step_by(2).all(|&x| x == g[1]),
-            "{empty_first}: {g:?}"
-        );
-        assert_ne!(g[0], g[1], "{empty_first}");
+        assert!(g.iter().all(|&x| x == g[0]), "{empty_first}: {g:?}");
     }
 }
 

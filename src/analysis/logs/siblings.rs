@@ -34,7 +34,7 @@ pub fn merge_siblings(
             let outside = literals - here;
             // Named values may stand beside fewer literals (`onReceive action: <*>`), and
             // a key glued to them is one more (`processHandleBroadcastAction action:<*>`).
-            if outside + 2 < min_literals || empty_pair(&t[col]) {
+            if outside + 2 < min_literals {
                 continue;
             }
             let h = rest_hash(t, col, col);
@@ -128,15 +128,6 @@ fn glued_key(tok: &str) -> usize {
 fn is_identity_key(tok: &str) -> bool {
     const KEYS: &[&str] = &["user", "username", "account", "host", "hostname", "group"];
     KEYS.iter().any(|k| tok.eq_ignore_ascii_case(k))
-}
-
-/// An empty bracket or quote pair (`()`, `[]`, `""`): the line said there was no value, so
-/// a line with a value there (`(host.example.net)`) is another event, not a wider one.
-pub(super) fn empty_pair(t: &str) -> bool {
-    matches!(
-        t.trim_end_matches([',', '.', ':', ';']),
-        "()" | "[]" | "{}" | "<>" | "\"\"" | "''"
-    )
 }
 
 /// An all-capitals word (`LOOKING`, `FAIL_CONTAINER_CLEANUP`): a state or enum constant,

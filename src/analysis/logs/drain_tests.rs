@@ -379,10 +379,22 @@ fn a_key_glued_to_named_values_counts_as_a_literal() {
     for w in ["ok", "failed"] {
         lines.push(format!("syncState result:{w}"));
     }
+    // A keyed name may open the message: the key, not the name, is its subject.
+    for a in ["SCREEN_ON", "TIME_TICK"] {
+        lines.push(format!(
+            "action:android.intent.action.{a}, mPermissionType:0"
+        ));
+    }
+    // Keyed plain words there are still the event's own words.
+    for w in ["idle", "busy"] {
+        lines.push(format!("state:{w}, count:7"));
+    }
     let (_, g) = groups(&lines);
     assert!(g[..4].iter().all(|&x| x == g[0]), "{g:?}");
     assert_ne!(g[4], g[5]);
     assert_ne!(g[6], g[7]);
+    assert_eq!(g[8], g[9], "{g:?}");
+    assert_ne!(g[10], g[11], "{g:?}");
 }
 
 #[test]

@@ -69,9 +69,10 @@ pub fn merge_siblings(
                 && outside + 1 >= min_literals;
             let keyed = col > 0 && is_identity_key(&tmpls[members[0]][col - 1]);
             // A message's first word is its subject (`minSessionTimeout set to <*>`), so
-            // there the literals outside must be as many as for plain words.
+            // there the literals outside must be as many as for plain words; a glued key
+            // is the subject of a name behind it (`action:android.intent.action.X, ...`).
             (named || widened || (keyed && outside >= min_literals))
-                && (col > 0 || outside >= min_literals)
+                && (col > 0 || key > 0 || outside >= min_literals)
         };
         let plain_ok = reps.len() >= min_siblings && outside >= min_literals;
         if reps.len() < 2 || !(plain_ok || shown()) {

@@ -361,7 +361,8 @@ const MAX_BUCKET_PAIRS: usize = 64;
 /// template; the prefix tree had split them because it routes on leading tokens. Message
 /// words rarely recur before three different rests in the same column, so two different
 /// messages that differ only in one word stay apart. Returns, per template, the index of its group's
-/// representative: the most general member (most wildcards), then the first.
+/// representative: the most general member (most wildcards), then the first. `siblings`
+/// holds each template's group root from a sibling pass alone (see [`merge_siblings`]).
 fn merge_free_columns(tmpls: &[&[Box<str>]], siblings: &[usize]) -> Vec<usize> {
     let n = tmpls.len();
     let mut parent: Vec<usize> = (0..n).collect();
@@ -372,37 +373,7 @@ fn merge_free_columns(tmpls: &[&[Box<str>]], siblings: &[usize]) -> Vec<usize> {
         }
         x
     }
-    // Behind how many different messages each value stands in each leading column: a
-    // header field precedes many messages, while a word that recurs only because the
-    // columns before it vary (`cupsd startup succeeded`, `crond startup succeeded`) stands
-    // before one.
-    // Columns in which a sibling group's members differ count as wildcards in its rests.
-    let mut varies: FxMap<usize, Vec<bool>> = FxMap::default();
-    for (k, t) in tmpls.iter().enumerate() {
-        let r = siblings[k];
-        if r != k && tmpls[r].len() == t.len() {
-            let v = varies.entry(r).or_insert_with(|| vec![false; t.len()]);
-            for (p, (x, y)) in t.iter().zip(tmpls[r]).enumerate() {
-                v[p] |= x != y;
-            }
-        }
-    }
-    let mut pairs: FxSet<(usize, &str, u64)> = FxSet::default();
-    let mut spread: FxMap<(usize, &str), usize> = FxMap::default();
-    for (k, t) in tmpls.iter().enumerate() {
-        let v = varies.get(&siblings[k]).filter(|v| v.len() == t.len());
-        for (p, tok) in t.iter().take(FREE_PREFIX).enumerate() {
-            let mut message = FxHasher::default();
-            for (q, rest) in t.iter().enumerate().skip(p + 1) {
-                let varied = v.is_some_and(|v| v[q]);
-                message.write(if varied { WILDCARD } else { rest }.as_bytes());
-                message.write_u8(0xff);
-            }
-            if pairs.insert((p, &**tok, message.finish())) {
-                *spread.entry((p, &**tok)).or_default() += 1;
-            }
-        }
-    }
+    let spread = message_spread(tmpls, siblings);
     let free = |p: usize, tok: &str| {
         tok == WILDCARD
             || spread
@@ -449,6 +420,46 @@ fn merge_free_columns(tmpls: &[&[Box<str>]], siblings: &[usize]) -> Vec<usize> {
         }
     }
     (0..n).map(|k| best[find(&mut parent, k)]).collect()
+}
+
+/// Per leading column and value, behind how many different messages the value stands.
+fn message_spread<'a>(
+    tmpls: &[&'a [Box<str>]],
+    siblings: &[usize],
+) -> FxMap<(usize, &'a str), usize> {
+    // Columns in which a sibling group's members differ count as wildcards in its rests:
+    // `for invalid user admin` and `for invalid user test` are one message.
+    let mut varies: FxMap<usize, Vec<bool>> = FxMap::default();
+    for (k, t) in tmpls.iter().enumerate() {
+        let r = siblings[k];
+        if r != k && tmpls[r].len() == t.len() {
+            let v = varies.entry(r).or_insert_with(|| vec![false; t.len()]);
+            for (p, (x, y)) in t.iter().zip(tmpls[r]).enumerate() {
+                v[p] |= x != y;
+            }
+        }
+    }
+    // Behind how many different messages each value stands in each leading column: a
+    // header field precedes many messages, while a word that recurs only because the
+    // columns before it vary (`cupsd startup succeeded`, `crond startup succeeded`) stands
+    // before one.
+    let mut pairs: FxSet<(usize, &str, u64)> = FxSet::default();
+    let mut spread: FxMap<(usize, &'a str), usize> = FxMap::default();
+    for (k, t) in tmpls.iter().enumerate() {
+        let v = varies.get(&siblings[k]).filter(|v| v.len() == t.len());
+        for (p, tok) in t.iter().take(FREE_PREFIX).enumerate() {
+            let mut message = FxHasher::default();
+            for (q, rest) in t.iter().enumerate().skip(p + 1) {
+                let varied = v.is_some_and(|v| v[q]);
+                message.write(if varied { WILDCARD } else { rest }.as_bytes());
+                message.write_u8(0xff);
+            }
+            if pairs.insert((p, &**tok, message.finish())) {
+                *spread.entry((p, &**tok)).or_default() += 1;
+            }
+        }
+    }
+    spread
 }
 
 fn mergeable(a: &[Box<str>], b: &[Box<str>], free: &impl Fn(usize, &str) -> bool) -> bool {

@@ -77,13 +77,12 @@ impl Tokens {
                 true
             } else if self.var.last() == Some(&true)
                 && self.buf.ends_with(WILDCARD)
-                && is_size_unit(tok)
+                && let Some(unit) = size_unit(tok)
             {
                 // `(8.78 KB)` beside `(1.50 MB)`: a human-readable size picks its unit with
                 // its number, so the unit is as variable as the digits.
-                let core = tok.trim_end_matches(|c: char| c.is_ascii_punctuation());
                 self.buf.push_str(WILDCARD);
-                self.buf.push_str(&tok[core.len()..]);
+                self.buf.push_str(&tok[unit..]);
                 true
             } else {
                 let var = mask_token(tok, flags, &mut self.buf, &self.cfg);
@@ -144,16 +143,17 @@ fn dated(var: &[bool], rest: &str) -> bool {
         })
 }
 
-/// A byte-size unit as formatters of human-readable sizes print it (`KB`, `MiB`, `kB`),
-/// with punctuation after it (`GB,`, `KB)`). Fixed units (`bytes`, `ms`) stay words: a
-/// format string spells those out.
-fn is_size_unit(tok: &str) -> bool {
+/// The unit's length when `tok` is a byte-size unit as formatters of human-readable sizes
+/// print it (`KB`, `MiB`, `kB`), with punctuation after it (`GB,`, `KB)`). Fixed units
+/// (`bytes`, `ms`) stay words: a format string spells those out.
+fn size_unit(tok: &str) -> Option<usize> {
     let core = tok.trim_end_matches(|c: char| c.is_ascii_punctuation());
-    match core.as_bytes() {
+    let unit = match core.as_bytes() {
         b"kB" => true,
         [p, rest @ ..] => b"KMGTPE".contains(p) && matches!(rest, b"B" | b"iB"),
         [] => false,
-    }
+    };
+    unit.then_some(core.len())
 }
 
 /// A whole-token `[...]` group, possibly followed by `:`.
@@ -285,10 +285,7 @@ fn is_word_value(seg: &str) -> bool {
 /// Cheap pre-check for the fast path: could a segment of `tok` be a value in letters?
 fn has_word_value(tok: &str) -> bool {
     if tok.len() < 4 {
-        return matches!(
-            tok.trim_end_matches(|c: char| c.is_ascii_punctuation()),
-            "YES" | "NO"
-        );
+        return is_bool(tok.trim_end_matches(|c: char| c.is_ascii_punctuation()));
     }
     tok.split(|c: char| c.is_ascii() && is_delim(c as u8))
         .any(is_word_value)
